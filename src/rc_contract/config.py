@@ -1,0 +1,207 @@
+"""Configuration: design.md's environment variables and pytest options.
+
+Options override environment variables. Every problem is a ``ConfigError``
+whose message names what is wrong and how to fix it; the plugin turns it into
+exit code 4 before any test runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from rc_contract.versions import RCVersion, VersionError
+
+DEFAULT_FUZZ_EXAMPLES = 50
+DEFAULT_REPORT_DIR = "reports"
+DEFAULT_REFERENCE_VERSION = "9.0.0"
+SUPPORTED_REFERENCE = ("8.3", "8.4", "8.5", "9.0")
+
+
+class ConfigError(Exception):
+    """Bad or missing configuration: one line, what is wrong and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    option: str
+    help: str
+
+
+# The names are fixed by design.md: other tools drive the suite through them.
+SETTINGS: dict[str, Setting] = {
+    s.env: s
+    for s in (
+        Setting("RC_URL", "--rc-url", "server base URL; unset: the bundled reference server"),
+        Setting("RC_USER", "--rc-user", "account holding view-l-room (and create-user, delete-user)"),
+        Setting("RC_PASSWORD", "--rc-password", "password of RC_USER"),
+        Setting("RC_USER_ID", "--rc-user-id", "user id of a personal access token"),
+        Setting("RC_AUTH_TOKEN", "--rc-auth-token", "personal access token (instead of a password)"),
+        Setting("RC_UNPRIVILEGED_USER", "--rc-unprivileged-user",
+                "an existing user without view-l-room; unset: one is created and deleted"),
+        Setting("RC_UNPRIVILEGED_PASSWORD", "--rc-unprivileged-password",
+                "password of RC_UNPRIVILEGED_USER"),
+        Setting("RC_EXTERNAL_IDS_VISITOR", "--rc-external-ids-visitor",
+                "id of a visitor known to carry externalIds"),
+        Setting("RC_SERVER_VERSION", "--rc-server-version", "skip version detection"),
+        Setting("RC_CONTRACT_VERSION", "--rc-contract-version",
+                "judge the server by this version's contract (upgrade check)"),
+        Setting("RC_FUZZ_EXAMPLES", "--rc-fuzz-examples",
+                f"generated cases for VI-FUZZ (default {DEFAULT_FUZZ_EXAMPLES})"),
+        Setting("RC_REPORT_DIR", "--rc-report-dir", f"default {DEFAULT_REPORT_DIR}/"),
+        Setting("RC_REFERENCE_VERSION", "--rc-reference-version",
+                f"version the bundled reference server emulates (default {DEFAULT_REFERENCE_VERSION})"),
+        Setting("RC_REFERENCE_FAULTS", "--rc-reference-faults",
+                "comma-separated faults of the bundled reference server (self-tests)"),
+    )
+}
+
+# Values that must never be printed back, even in an error message.
+SECRET_SETTINGS = {"RC_PASSWORD", "RC_AUTH_TOKEN", "RC_UNPRIVILEGED_PASSWORD"}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    user_id: str | None = None
+    auth_token: str | None = field(default=None, repr=False)
+
+    @property
+    def secret(self) -> str:
+        """The secret the account is identified by (keys the visitor-token derivation)."""
+        return self.password or self.auth_token or ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    url: str | None
+    credentials: Credentials
+    unprivileged: Credentials | None
+    external_ids_visitor: str | None
+    server_version: RCVersion | None
+    contract_version: RCVersion | None
+    fuzz_examples: int
+    report_dir: Path
+    reference_version: RCVersion
+    reference_faults: tuple[str, ...]
+
+    @property
+    def uses_reference(self) -> bool:
+        return self.url is None
+
+    def secrets(self) -> list[str]:
+        found = [self.credentials.password, self.credentials.auth_token]
+        if self.unprivileged:
+            found.append(self.unprivileged.password)
+        return [s for s in found if s]
+
+
+def _version(name: str, value: str | None) -> RCVersion | None:
+    if value is None:
+        return None
+    try:
+        return RCVersion.parse(value)
+    except VersionError:
+        raise ConfigError(
+            f"{name}={value!r} is not a version; use MAJOR.MINOR.PATCH, e.g. {name}=8.5.2"
+        ) from None
+
+
+def _url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"RC_URL={value!r} is not an http(s) URL; set it to the server's base URL, "
+            "e.g. RC_URL=https://chat.example.com"
+        )
+    if parts.path.rstrip("/").endswith("/api") or "/api/" in parts.path:
+        raise ConfigError(
+            f"RC_URL={value!r} points into the API; give the server's base URL without /api"
+        )
+    return value.rstrip("/")
+
+
+def _credentials(values: Mapping[str, str | None]) -> Credentials:
+    user, password = values.get("RC_USER"), values.get("RC_PASSWORD")
+    user_id, token = values.get("RC_USER_ID"), values.get("RC_AUTH_TOKEN")
+    if user and not password:
+        raise ConfigError("RC_USER is set but RC_PASSWORD is not; set the account's password")
+    if password and not user:
+        raise ConfigError("RC_PASSWORD is set but RC_USER is not; set the account's username")
+    if bool(user_id) != bool(token):
+        raise ConfigError(
+            "a personal access token needs both RC_USER_ID and RC_AUTH_TOKEN; set both"
+        )
+    if not user and not user_id:
+        raise ConfigError(
+            "RC_URL is set but no credentials are; set RC_USER and RC_PASSWORD "
+            "(or RC_USER_ID and RC_AUTH_TOKEN) for an account holding view-l-room"
+        )
+    return Credentials(user=user, password=password, user_id=user_id, auth_token=token)
+
+
+def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None = None) -> Settings:
+    """Merge options (keyed by env name) over the environment and validate."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, str | None] = {}
+    for name in SETTINGS:
+        value = options.get(name)
+        if value is None:
+            value = environ.get(name)
+        values[name] = value if value not in (None, "") else None
+
+    url = _url(values["RC_URL"]) if values["RC_URL"] else None
+    credentials = _credentials(values) if url else Credentials()
+
+    unprivileged = None
+    if values["RC_UNPRIVILEGED_USER"] or values["RC_UNPRIVILEGED_PASSWORD"]:
+        if not (values["RC_UNPRIVILEGED_USER"] and values["RC_UNPRIVILEGED_PASSWORD"]):
+            raise ConfigError(
+                "set both RC_UNPRIVILEGED_USER and RC_UNPRIVILEGED_PASSWORD, or neither "
+                "(then a user with role 'user' is created for the run and deleted after it)"
+            )
+        unprivileged = Credentials(
+            user=values["RC_UNPRIVILEGED_USER"], password=values["RC_UNPRIVILEGED_PASSWORD"]
+        )
+
+    fuzz_text = values["RC_FUZZ_EXAMPLES"] or str(DEFAULT_FUZZ_EXAMPLES)
+    if not fuzz_text.isdigit() or int(fuzz_text) < 1:
+        raise ConfigError(
+            f"RC_FUZZ_EXAMPLES={fuzz_text!r} is not a positive whole number; "
+            "set the number of generated cases, e.g. RC_FUZZ_EXAMPLES=100"
+        )
+
+    reference = _version("RC_REFERENCE_VERSION", values["RC_REFERENCE_VERSION"]) or RCVersion.parse(
+        DEFAULT_REFERENCE_VERSION
+    )
+    if f"{reference.major}.{reference.minor}" not in SUPPORTED_REFERENCE or (
+        reference.major == 9 and reference.patch != 0
+    ):
+        raise ConfigError(
+            f"RC_REFERENCE_VERSION={values['RC_REFERENCE_VERSION']!r} is not emulated; "
+            "use 8.3.x, 8.4.x, 8.5.x or 9.0.0"
+        )
+    faults = tuple(f.strip() for f in (values["RC_REFERENCE_FAULTS"] or "").split(",") if f.strip())
+    if faults and url:
+        raise ConfigError(
+            "RC_REFERENCE_FAULTS only applies to the bundled reference server; unset RC_URL "
+            "or RC_REFERENCE_FAULTS"
+        )
+
+    return Settings(
+        url=url,
+        credentials=credentials,
+        unprivileged=unprivileged,
+        external_ids_visitor=values["RC_EXTERNAL_IDS_VISITOR"],
+        server_version=_version("RC_SERVER_VERSION", values["RC_SERVER_VERSION"]),
+        contract_version=_version("RC_CONTRACT_VERSION", values["RC_CONTRACT_VERSION"]),
+        fuzz_examples=int(fuzz_text),
+        report_dir=Path(values["RC_REPORT_DIR"] or DEFAULT_REPORT_DIR),
+        reference_version=reference,
+        reference_faults=faults,
+    )

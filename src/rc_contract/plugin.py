@@ -1,0 +1,242 @@
+"""The pytest plugin: configuration, the run's set-up and tear-down, clause gating, reports.
+
+Loaded by the root conftest.py. It stays inert unless the collected tests are
+contract cases (tests marked with ``clause``), so the suite's own tests run
+without a target.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Any
+
+import pytest
+
+from rc_contract import reporting
+from rc_contract.config import SETTINGS, ConfigError, Settings, resolve
+from rc_contract.outcomes import ERROR, FAILED, NOTICE, NOTICE_PREFIX, PASSED, SKIPPED, TestOutcome
+from rc_contract.run import Run, StartError
+from rc_contract.session import TransportError
+
+EXIT_CANNOT_START = 4
+
+
+class State:
+    """What the plugin keeps for one pytest session."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.settings: Settings | None = None
+        self.settings_error: str | None = None
+        self.run: Run | None = None
+        self.outcomes: dict[str, TestOutcome] = {}
+        self.active = False
+        self.start_error: str | None = None
+
+
+STATE = pytest.StashKey[State]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("rc-contract", "Rocket.Chat visitors.info contract suite")
+    for setting in SETTINGS.values():
+        group.addoption(setting.option, dest=_dest(setting.env), default=None,
+                        help=f"{setting.help} [env {setting.env}]")
+
+
+def _dest(env: str) -> str:
+    return env.lower()
+
+
+def current_settings(config: pytest.Config) -> Settings | None:
+    return config.stash[STATE].settings
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "clause(*ids): the clause(s) of spec/clauses.yaml a test enforces")
+    config.addinivalue_line("markers", "after_all: runs after every other case (sweeps of the whole run)")
+    state = State(config)
+    config.stash[STATE] = state
+    options = {env: config.getoption(_dest(env)) for env in SETTINGS}
+    try:
+        state.settings = resolve(options)
+    except ConfigError as exc:
+        state.settings_error = str(exc)
+        return
+    if _is_contract_run(config):
+        from rc_contract import fuzz
+
+        fuzz.EXAMPLES = state.settings.fuzz_examples
+        report_dir = state.settings.report_dir
+        # JUnit and HTML reports go to the report dir unless asked elsewhere.
+        if not config.option.xmlpath:
+            config.option.xmlpath = str(report_dir / "junit.xml")
+        if hasattr(config.option, "htmlpath") and not config.option.htmlpath:
+            config.option.htmlpath = str(report_dir / "report.html")
+            config.option.self_contained_html = True
+
+
+def _is_contract_run(config: pytest.Config) -> bool:
+    from rc_contract.paths import project_root
+
+    contract = (project_root() / "tests" / "contract").resolve()
+    args = config.args or [str(config.rootpath)]
+    for arg in args:
+        path = (config.invocation_params.dir / arg.split("::")[0]).resolve()
+        if path == contract or contract in path.parents:
+            return True
+    return False
+
+
+def _clauses(item: pytest.Item) -> tuple[str, ...]:
+    ids: list[str] = []
+    for marker in item.iter_markers("clause"):
+        ids.extend(marker.args)
+    return tuple(dict.fromkeys(ids))
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if not any(_clauses(item) for item in items):
+        return
+    # Sweeps over the whole run's traffic go last, after every request was sent.
+    items.sort(key=lambda item: item.get_closest_marker("after_all") is not None)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = session.config.stash[STATE]
+    if not any(_clauses(item) for item in session.items) or session.config.option.collectonly:
+        return
+    state.active = True
+    if state.settings_error:
+        _cannot_start(session, state, state.settings_error)
+    assert state.settings is not None
+    signal.signal(signal.SIGTERM, _terminate)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+
+    def notify(message: str) -> None:
+        text = state.run.redactor.text(message) if state.run else message
+        if reporter is not None:
+            reporter.write_line(f"rc-contract: {text}")
+
+    state.run = Run(state.settings, notify=notify)
+    try:
+        state.run.start()
+    except StartError as exc:
+        _cannot_start(session, state, str(exc))
+    run = state.run
+    notify(
+        f"target {run.url} ({'bundled reference server' if run.reference else 'RC_URL'}), "
+        f"Rocket.Chat {run.server_version} from {run.detected.source if run.detected else '?'}, "
+        f"judged by the {run.contract_version} contract"
+    )
+
+
+def _cannot_start(session: pytest.Session, state: State, message: str) -> None:
+    state.start_error = message
+    sys.stderr.write(f"rc-contract: cannot start: {message}\n")
+    sys.stderr.flush()
+    pytest.exit("the run could not start (see the line above)", returncode=EXIT_CANNOT_START)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    # SIGTERM takes the same path as Ctrl-C: pytest unwinds, sessionfinish cleans up.
+    raise KeyboardInterrupt
+
+
+@pytest.fixture(scope="session")
+def rc(request: pytest.FixtureRequest) -> Run:
+    """The run: target, session, version, contract and the objects registered for it."""
+    run = request.config.stash[STATE].run
+    if run is None:
+        pytest.skip("no contract run is active")
+    return run
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    state = item.config.stash[STATE]
+    run = state.run
+    clause_ids = _clauses(item)
+    if run is None or not clause_ids:
+        return
+    clauses = [run.catalogue[cid] for cid in clause_ids]
+    if not any(c.applies_to(run.contract_version) for c in clauses):
+        pytest.skip(NOTICE_PREFIX + " ".join(c.notice_for(run.contract_version) for c in clauses))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    state = item.config.stash[STATE]
+    if state.run is None:
+        return report
+    redact = state.run.redactor.text
+    # Secrets and personal data never reach the terminal, JUnit or HTML.
+    if report.longrepr is not None:
+        if isinstance(report.longrepr, tuple):
+            path, line, reason = report.longrepr
+            report.longrepr = (path, line, redact(reason))
+        else:
+            report.longrepr = redact(str(report.longrepr))
+    report.sections = [(title, redact(text)) for title, text in report.sections]
+    _record(state, item, report, call)
+    return report
+
+
+def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: Any) -> None:
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        if report.passed:
+            outcome, message = PASSED, ""
+        elif report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+            reason = reason.removeprefix("Skipped: ")
+            if reason.startswith(NOTICE_PREFIX):
+                outcome, message = NOTICE, reason.removeprefix(NOTICE_PREFIX)
+            else:
+                outcome, message = SKIPPED, reason
+        elif call.excinfo is not None and call.excinfo.errisinstance(TransportError):
+            outcome, message = ERROR, state.run.redactor.text(str(call.excinfo.value))
+        else:
+            outcome, message = FAILED, _failure_line(report)
+        state.outcomes[item.nodeid] = TestOutcome(
+            item.nodeid, _clauses(item), outcome, message, report.duration
+        )
+
+
+def _failure_line(report: pytest.TestReport) -> str:
+    text = str(report.longrepr)
+    for line in text.splitlines():
+        if line.startswith("E "):
+            return line[1:].strip()
+    return text.strip().splitlines()[-1] if text.strip() else "failed"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = session.config.stash[STATE]
+    run = state.run
+    if not state.active or run is None:
+        return
+    run.close()
+    if run.cleanup_problems:
+        for problem in run.cleanup_problems:
+            sys.stderr.write(f"rc-contract: clean-up: {run.redactor.text(problem)}\n")
+        if session.exitstatus == 0:
+            session.exitstatus = 1
+    if any(o.outcome == ERROR for o in state.outcomes.values()) and session.exitstatus == 0:
+        session.exitstatus = 1
+    if state.start_error is None:
+        reporting.write_all(run, list(state.outcomes.values()), int(session.exitstatus))
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash[STATE]
+    if state.active and state.run is not None and state.start_error is None:
+        for line in reporting.terminal_table(state.run, list(state.outcomes.values())):
+            terminalreporter.write_line(line)
+
+
+__all__ = ["FAILED", "SKIPPED", "current_settings"]

@@ -1,0 +1,206 @@
+"""One run of the suite against one target: set-up before the first case, tear-down after.
+
+Set-up order follows design.md: target, session, login, version probe,
+preflight, fixtures. Anything that fails here stops the run with exit code 4;
+tear-down removes every object the run created, whatever happened.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from rc_contract.config import Credentials, Settings
+from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_catalogue
+from rc_contract.ledger import Ledger
+from rc_contract.objects import RunObjects, SetupError, User, Visitor
+from rc_contract.paths import ENDPOINT
+from rc_contract.probe import DetectedVersion, detect_version, login, logout
+from rc_contract.redact import Redactor
+from rc_contract.session import Pacer, RCSession, Recorder, TransportError
+from rc_contract.target import ReferenceProcess, TargetError
+from rc_contract.versions import RCVersion
+
+# The visitors the cases need: two that stay (so a fault that answers every
+# request with one visitor shows), and one the not-found case removes.
+VISITOR_LABELS = ("a", "b", "removed")
+
+
+class StartError(Exception):
+    """The run could not start: one line saying what is wrong and how to fix it."""
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+@dataclass
+class Run:
+    settings: Settings
+    notify: Callable[[str], None] = print
+    run_id: str = field(default_factory=new_run_id)
+    redactor: Redactor = field(default_factory=Redactor)
+    recorder: Recorder = field(default_factory=Recorder)
+    catalogue: Catalogue = field(default_factory=load_catalogue)
+    document: LoadedDocument = field(default_factory=load_bundled)
+    reference: ReferenceProcess | None = None
+    url: str = ""
+    session: RCSession | None = None
+    auth: dict[str, str] = field(default_factory=dict)
+    unprivileged_auth: dict[str, str] = field(default_factory=dict)
+    detected: DetectedVersion | None = None
+    objects: RunObjects | None = None
+    external_ids_visitor: str | None = None
+    rate_limit_bypass: bool | None = None
+    started_at: float = field(default_factory=time.time)
+    cleanup_problems: list[str] = field(default_factory=list)
+    _closed: bool = False
+
+    # -- what the cases read ------------------------------------------------
+    @property
+    def server_version(self) -> RCVersion:
+        assert self.detected is not None
+        return self.detected.version
+
+    @property
+    def contract_version(self) -> RCVersion:
+        return self.settings.contract_version or self.server_version
+
+    @property
+    def visitors(self) -> dict[str, Visitor]:
+        assert self.objects is not None
+        return {v.label: v for v in self.objects.visitors}
+
+    @property
+    def registered_tokens(self) -> list[str]:
+        return [v.token for v in self.objects.visitors] if self.objects else []
+
+    def info(
+        self,
+        query: str | None = None,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """``GET visitors.info``: ``query`` is sent exactly as written; auth defaults to the account."""
+        assert self.session is not None
+        url = ENDPOINT + (f"?{query}" if query is not None else "")
+        return self.session.get(url, params=params, headers=self.auth if headers is None else headers)
+
+    # -- set-up ---------------------------------------------------------------
+    def start(self) -> None:
+        try:
+            self._start()
+        except (TargetError, SetupError) as exc:
+            self.close()
+            raise StartError(self.redactor.text(str(exc))) from None
+        except TransportError as exc:
+            self.close()
+            raise StartError(self.redactor.text(f"{exc}; check RC_URL")) from None
+
+    def _start(self) -> None:
+        settings = self.settings
+        self.redactor.add(*settings.secrets())
+        credentials = settings.credentials
+        if settings.uses_reference:
+            self.reference = ReferenceProcess(settings.reference_version, settings.reference_faults)
+            self.url = self.reference.start()
+            self.redactor.add(self.reference.admin_password)
+            credentials = Credentials(user="admin", password=self.reference.admin_password)
+            from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID
+
+            self.external_ids_visitor = SEEDED_EXTERNAL_IDS_VISITOR_ID
+        else:
+            self.url = settings.url or ""
+            self.external_ids_visitor = settings.external_ids_visitor
+        self.session = RCSession(self.url, self.recorder, Pacer(self.notify))
+        self.auth = login(self.session, credentials, "RC_USER/RC_PASSWORD")
+        self.redactor.add(self.auth["X-Auth-Token"])
+
+        if settings.server_version:
+            self.detected = DetectedVersion(settings.server_version, "RC_SERVER_VERSION")
+        else:
+            self.detected = detect_version(self.session, self.auth)
+        self._preflight()
+
+        ledger = Ledger(settings.report_dir)
+        self.objects = RunObjects(
+            self.session, self.auth, ledger, self.redactor, self.run_id,
+            account_secret=credentials.secret or self.auth["X-Auth-Token"],
+        )
+        for label in VISITOR_LABELS:
+            self.objects.register_visitor(label)
+        self._unprivileged_user()
+
+    def _preflight(self) -> None:
+        """One visitors.info call: does the account hold view-l-room, is it rate limited?"""
+        response = self.info(params={"visitorId": "rc-contract-preflight"})
+        if response.status_code == 401:
+            raise TargetError(
+                "visitors.info refused the account's credentials (401) right after login"
+            )
+        if response.status_code == 403:
+            raise TargetError(
+                "the account lacks the view-l-room permission; use an account with a role that "
+                "holds it (admin, livechat-manager, livechat-monitor or livechat-agent)"
+            )
+        if response.status_code == 404:
+            raise TargetError(
+                f"{ENDPOINT} answered 404: the server has no Omnichannel visitors.info endpoint"
+            )
+        self.rate_limit_bypass = "X-RateLimit-Limit" not in response.headers
+
+    def _unprivileged_user(self) -> None:
+        assert self.session is not None and self.objects is not None
+        given = self.settings.unprivileged
+        if given:
+            user = User(label="unprivileged", username=given.user or "",
+                        password=given.password or "", created_by_run=False)
+            setting = "RC_UNPRIVILEGED_USER/RC_UNPRIVILEGED_PASSWORD"
+        else:
+            user = self.objects.create_user("unprivileged")
+            setting = "the user created for the run"
+        self.unprivileged_auth = login(
+            self.session, Credentials(user=user.username, password=user.password), setting
+        )
+        self.redactor.add(self.unprivileged_auth["X-Auth-Token"])
+
+    # -- tear-down ------------------------------------------------------------
+    def close(self) -> None:
+        """Remove what the run created, log out, stop the reference server. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self.session is not None:
+                if self.objects is not None:
+                    self.cleanup_problems = self.objects.cleanup()
+                self._logout()
+        finally:
+            if self.reference is not None:
+                self.reference.stop()
+
+    def _logout(self) -> None:
+        assert self.session is not None
+        created = bool(self.objects and any(u.created_by_run for u in self.objects.users))
+        sessions = []
+        # A deleted user's tokens die with it; a given user's login is closed.
+        if self.unprivileged_auth and not created:
+            sessions.append(self.unprivileged_auth)
+        # A personal access token must survive the run: never log it out.
+        if self.auth and not self.settings.credentials.auth_token:
+            sessions.append(self.auth)
+        for headers in sessions:
+            try:
+                logout(self.session, headers)
+            except TransportError as exc:
+                self.cleanup_problems.append(f"logout: {exc}")
+
+    @property
+    def duration_s(self) -> float:
+        return time.time() - self.started_at

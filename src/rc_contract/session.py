@@ -1,0 +1,201 @@
+"""The HTTP session every request of a run goes through.
+
+It paces itself on Rocket.Chat's rate-limit headers, waits out a 429 and tries
+again (a 429 is the limiter, never a contract answer), retries nothing else,
+counts requests and records every exchange for the reports. Recording keeps
+raw values: redaction happens when anything is written out.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+RATE_LIMIT_STATUS = 429
+MAX_RATE_LIMIT_RETRIES = 5
+DEFAULT_TIMEOUT = 30.0
+_WAIT_SECONDS = re.compile(r"wait (\d+) seconds")
+
+
+class TransportError(Exception):
+    """The server could not be reached or did not answer: an error of the run."""
+
+
+@dataclass
+class Exchange:
+    started: float
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str | None
+    status: int
+    response_headers: dict[str, str]
+    body: str
+    elapsed: float
+    http_version: str = "HTTP/1.1"
+
+    def header(self, name: str) -> str:
+        lowered = name.lower()
+        for key, value in self.response_headers.items():
+            if key.lower() == lowered:
+                return value
+        return ""
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.body)
+
+
+@dataclass
+class Recorder:
+    """Every exchange of the run, in order; thread-safe."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    rate_limited: int = 0
+    waited_s: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, exchange: Exchange) -> None:
+        with self._lock:
+            self.exchanges.append(exchange)
+
+    def for_path(self, path: str) -> list[Exchange]:
+        return [e for e in self.exchanges if e.path == path]
+
+    @property
+    def requests_sent(self) -> int:
+        return len(self.exchanges) + len(self.errors)
+
+
+def _route(method: str, url: str) -> str:
+    return f"{method.upper()} {urlsplit(url).path}"
+
+
+class Pacer:
+    """Waits before a request when the route's rate-limit window is used up."""
+
+    def __init__(self, notify: Callable[[str], None] | None = None) -> None:
+        self._windows: dict[str, tuple[int, float]] = {}  # route -> (remaining, reset epoch s)
+        self._notify = notify or (lambda message: None)
+        self._lock = threading.Lock()
+
+    def wait_before(self, route: str, recorder: Recorder) -> None:
+        with self._lock:
+            remaining, reset = self._windows.get(route, (1, 0.0))
+        delay = reset - time.time()
+        if remaining <= 0 and delay > 0:
+            self._sleep(delay, f"rate limit: {route} has no calls left in this window", recorder)
+
+    def observe(self, route: str, response: requests.Response) -> None:
+        headers = response.headers
+        if "X-RateLimit-Remaining" in headers and "X-RateLimit-Reset" in headers:
+            try:
+                remaining = int(headers["X-RateLimit-Remaining"])
+                reset = int(headers["X-RateLimit-Reset"]) / 1000.0
+            except ValueError:
+                return
+            with self._lock:
+                self._windows[route] = (remaining, reset)
+
+    def wait_after_429(self, route: str, response: requests.Response, recorder: Recorder) -> None:
+        delay = 0.0
+        reset = response.headers.get("X-RateLimit-Reset")
+        if reset and reset.isdigit():
+            delay = int(reset) / 1000.0 - time.time()
+        else:
+            match = _WAIT_SECONDS.search(response.text)
+            delay = float(match.group(1)) if match else 1.0
+        self._sleep(max(delay, 0.05), f"rate limit: 429 on {route}", recorder)
+
+    def _sleep(self, delay: float, why: str, recorder: Recorder) -> None:
+        self._notify(f"{why}; waiting {delay:.1f} s until the limiter resets")
+        recorder.waited_s += delay
+        time.sleep(delay + 0.05)
+
+
+class RCSession(requests.Session):
+    """``requests.Session`` bound to one server; relative URLs are resolved against it."""
+
+    def __init__(
+        self,
+        base_url: str,
+        recorder: Recorder,
+        pacer: Pacer,
+        timeout: float = DEFAULT_TIMEOUT,
+        verify: bool | str = True,
+    ) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+        self.recorder = recorder
+        self.pacer = pacer
+        self.timeout = timeout
+        self.verify = verify
+        self.headers["User-Agent"] = "rc-contract"
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        if url.startswith("/"):
+            url = self.base_url + url
+        kwargs.setdefault("timeout", self.timeout)
+        route = _route(method, url)
+        for _attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
+            self.pacer.wait_before(route, self.recorder)
+            started = time.time()
+            try:
+                response = super().request(method, url, *args, **kwargs)
+            except requests.RequestException as exc:
+                self.recorder.errors.append(f"{route}: {type(exc).__name__}")
+                raise TransportError(f"{route} failed: {_reason(exc)}") from exc
+            self._record(response, started)
+            self.pacer.observe(route, response)
+            if response.status_code != RATE_LIMIT_STATUS:
+                return response
+            self.recorder.rate_limited += 1
+            self.pacer.wait_after_429(route, response, self.recorder)
+        return response
+
+    def _record(self, response: requests.Response, started: float) -> None:
+        request = response.request
+        body = request.body
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", "replace")
+        self.recorder.add(
+            Exchange(
+                started=started,
+                method=request.method or "GET",
+                url=request.url or "",
+                request_headers=dict(request.headers),
+                request_body=body,
+                status=response.status_code,
+                response_headers=dict(response.headers),
+                body=response.text,
+                elapsed=response.elapsed.total_seconds(),
+            )
+        )
+
+
+def _reason(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS error (certificate not trusted or wrong protocol)"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        text = str(exc)
+        if "Connection refused" in text or "Failed to establish" in text:
+            return "connection refused (is the server running and the URL right?)"
+        if "Name or service not known" in text or "nodename nor servname" in text:
+            return "host name not found"
+        return "connection failed or was reset"
+    return type(exc).__name__
