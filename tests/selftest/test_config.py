@@ -1,0 +1,70 @@
+"""Configuration: names from design.md, options over environment, one clear error each."""
+
+import pytest
+
+from rc_contract.config import SETTINGS, ConfigError, resolve
+from rc_contract.versions import RCVersion, VersionRange
+
+LIVE = {"RC_URL": "https://chat.example.com", "RC_USER": "ci", "RC_PASSWORD": "pw-secret-1"}
+
+
+def test_names_are_design_md_names():
+    assert set(SETTINGS) >= {
+        "RC_URL", "RC_USER", "RC_PASSWORD", "RC_USER_ID", "RC_AUTH_TOKEN",
+        "RC_UNPRIVILEGED_USER", "RC_UNPRIVILEGED_PASSWORD", "RC_EXTERNAL_IDS_VISITOR",
+        "RC_SERVER_VERSION", "RC_CONTRACT_VERSION", "RC_FUZZ_EXAMPLES", "RC_REPORT_DIR",
+        "RC_REFERENCE_VERSION",
+    }
+    for env, setting in SETTINGS.items():
+        assert setting.option == "--" + env.lower().replace("_", "-")
+
+
+def test_defaults_use_the_reference_server():
+    settings = resolve({}, {})
+    assert settings.uses_reference
+    assert str(settings.reference_version) == "9.0.0"
+    assert str(settings.report_dir) == "reports"
+
+
+def test_options_override_environment():
+    settings = resolve({"RC_FUZZ_EXAMPLES": "7"}, {"RC_FUZZ_EXAMPLES": "100"})
+    assert settings.fuzz_examples == 7
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"RC_URL": "chat.example.com"}, "not an http(s) URL"),
+        ({"RC_URL": "https://chat.example.com"}, "no credentials"),
+        ({**LIVE, "RC_PASSWORD": ""}, "RC_PASSWORD is not"),
+        ({"RC_URL": "https://x.example", "RC_USER_ID": "u"}, "RC_USER_ID and RC_AUTH_TOKEN"),
+        ({**LIVE, "RC_UNPRIVILEGED_USER": "bob"}, "RC_UNPRIVILEGED_PASSWORD"),
+        ({"RC_SERVER_VERSION": "eight"}, "RC_SERVER_VERSION='eight' is not a version"),
+        ({"RC_CONTRACT_VERSION": "8.x"}, "RC_CONTRACT_VERSION"),
+        ({"RC_FUZZ_EXAMPLES": "many"}, "RC_FUZZ_EXAMPLES"),
+        ({"RC_FUZZ_EXAMPLES": "0"}, "positive whole number"),
+        ({"RC_REFERENCE_VERSION": "7.9.0"}, "not emulated"),
+        ({**LIVE, "RC_REFERENCE_FAULTS": "x"}, "only applies to the bundled"),
+        ({"RC_URL": "https://chat.example.com/api/v1"}, "without /api"),
+    ],
+)
+def test_bad_configuration_is_one_clear_line(values, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
+        resolve({}, values)
+    text = str(info.value)
+    assert "\n" not in text
+    assert "pw-secret-1" not in text
+
+
+def test_major_minor_counts_as_dot_zero():
+    assert str(RCVersion.parse("8.5")) == "8.5.0"
+    assert RCVersion.parse("8.4.1") < RCVersion.parse("8.5.0") < RCVersion.parse("9.0.0")
+
+
+@pytest.mark.parametrize(
+    ("range_text", "version", "inside"),
+    [(">=8.5.0", "8.4.1", False), (">=8.5.0", "8.5.0", True), (">=8.4.0", "9.0.0", True),
+     ("<9.0.0", "8.5.2", True), ("<9.0.0", "9.0.0", False), ("all", "1.0.0", True)],
+)
+def test_version_ranges(range_text, version, inside):
+    assert VersionRange(range_text).contains(RCVersion.parse(version)) is inside
