@@ -47,7 +47,7 @@ def config() -> schemathesis.Config:
         "generation": {
             "deterministic": True,
             "max-examples": EXAMPLES,
-            "modes": ["positive", "negative"],
+            "mode": "all",
         },
         "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True},
                    "fuzzing": {"enabled": True}, "stateful": {"enabled": False}},

@@ -64,6 +64,9 @@ def pytest_configure(config: pytest.Config) -> None:
         state.settings = resolve(options)
     except ConfigError as exc:
         state.settings_error = str(exc)
+        if _is_contract_run(config):
+            # pytest prints a UsageError as one "ERROR: ..." line and exits with 4.
+            raise pytest.UsageError(f"rc-contract: {exc}") from None
         return
     if _is_contract_run(config):
         from rc_contract import fuzz
@@ -136,10 +139,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def _cannot_start(session: pytest.Session, state: State, message: str) -> None:
+    # A UsageError ends the session with exit code 4 (EXIT_CANNOT_START) and one
+    # "ERROR: ..." line; pytest_sessionfinish still runs and cleans up.
     state.start_error = message
-    sys.stderr.write(f"rc-contract: cannot start: {message}\n")
-    sys.stderr.flush()
-    pytest.exit("the run could not start (see the line above)", returncode=EXIT_CANNOT_START)
+    raise pytest.UsageError(f"rc-contract: cannot start: {message}")
 
 
 def _terminate(signum: int, frame: Any) -> None:
