@@ -39,7 +39,7 @@ class Clause:
 
     def notice_for(self, version: RCVersion) -> str:
         text = self.notice or f"{self.id} holds from {self.versions}, not on {{version}}."
-        return " ".join(text.format(version=version).split())
+        return " ".join(text.replace("{version}", str(version)).split())
 
     def expectation(self, version: RCVersion) -> Expectation:
         for expectation in self.expectations:

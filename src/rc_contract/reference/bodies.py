@@ -61,4 +61,8 @@ def success(**fields: Any) -> dict[str, Any]:
 
 NOT_FOUND_ROUTE: dict[str, Any] = {"success": False, "error": "Not found"}
 INTERNAL_ERROR: dict[str, Any] = {"success": False, "error": "Internal server error"}
-LOGIN_FAILED: dict[str, Any] = {"status": "error", "error": "Unauthorized", "message": "Unauthorized"}
+LOGIN_FAILED: dict[str, Any] = {
+    "status": "error",
+    "error": "Unauthorized",
+    "message": "Unauthorized",
+}

@@ -97,7 +97,7 @@ def _content_type(value: str | None) -> Callable[[Exchange, Response], Response]
     return change
 
 
-def _replace_message(old: str, new: str) -> Hook:
+def _replace_message(old: str, new: str | None) -> Hook:
     return lambda ex, message: new if message == old else message
 
 
@@ -198,6 +198,10 @@ def _401_text(ex: Exchange, resp: Response) -> Response:
     return resp
 
 
+def _user_role_granted(ex: Exchange, permitted: bool) -> bool:
+    return permitted or (ex.user is not None and "user" in ex.user.roles)
+
+
 # -- query handling (VI-PARAM-*) --------------------------------------------------
 
 
@@ -237,7 +241,7 @@ def _allow_object(ex: Exchange, message: str | None) -> str | None:
 
 
 def _mongo_match(doc_id: str, query: dict[str, Any]) -> bool:
-    tests = {
+    tests: dict[str, Callable[[Any], bool]] = {
         "$ne": lambda v: doc_id != v,
         "$gt": lambda v: doc_id > str(v),
         "$regex": lambda v: re.search(str(v), doc_id) is not None,
@@ -278,17 +282,16 @@ def _ajv6(ex: Exchange, message: str | None) -> str | None:
 
 def _missing_only(change: Callable[[Exchange, Response], Response]) -> Hook:
     def hook(ex: Exchange, resp: Response) -> Response:
-        if ex.route == VISITORS_INFO and resp.case == "invalid-params" and "visitorId" not in ex.params:
-            return change(ex, resp)
-        return resp
+        refused = ex.route == VISITORS_INFO and resp.case == "invalid-params"
+        return change(ex, resp) if refused and "visitorId" not in ex.params else resp
 
     return hook
 
 
 def _non_string_500(ex: Exchange, resp: Response) -> Response:
-    if ex.route == VISITORS_INFO and resp.case == "invalid-params" and ex.visitor_id is not None:
-        if not isinstance(ex.visitor_id, str):
-            return Response(500, dict(bodies.INTERNAL_ERROR), headers=resp.headers, case="error")
+    refused = ex.route == VISITORS_INFO and resp.case == "invalid-params"
+    if refused and isinstance(ex.visitor_id, dict | list):
+        return Response(500, dict(bodies.INTERNAL_ERROR), headers=resp.headers, case="error")
     return resp
 
 
@@ -435,7 +438,7 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
     "auth-401-text-changed": {"response": _on("unauthorized", _401_text)},
     "auth-status-403": {"response": _on("unauthorized", _status(403))},
     # VI-PERM-403
-    "perm-user-role-granted": {"permitted": lambda ex, ok: ok or "user" in ex.user.roles},
+    "perm-user-role-granted": {"permitted": _user_role_granted},
     "perm-403-text-changed": {"response": _on("forbidden", _body(error="unauthorized"))},
     "perm-403-success-true": {"response": _on("forbidden", _body(success=True))},
     "perm-403-no-success": {"response": _on("forbidden", _body(success=None))},
@@ -476,7 +479,9 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
     "ok-ts-not-iso": {"view": _set("ts", _js_date_string)},
     "ok-updated-at-ejson": {"view": _set("_updatedAt", lambda iso: {"$date": _epoch_ms(iso)})},
     "ok-phone-string": {"view": _set("phone", lambda p: p[0]["phoneNumber"] if p else "")},
-    "ok-phone-item-key": {"view": _set("phone", lambda p: [{"number": i["phoneNumber"]} for i in p])},
+    "ok-phone-item-key": {
+        "view": _set("phone", lambda p: [{"number": i["phoneNumber"]} for i in p]),
+    },
     "ok-emails-item-key": {
         "view": _set("visitorEmails", lambda e: [{"email": i["address"]} for i in e]),
     },

@@ -18,11 +18,20 @@ PARAMETER_LIMIT = 1000
 # Keys qs drops because they shadow Object.prototype members.
 _PROTOTYPE_KEYS = frozenset(
     {
-        "__proto__", "constructor", "hasOwnProperty", "isPrototypeOf",
-        "propertyIsEnumerable", "toLocaleString", "toString", "valueOf",
-        "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__",
+        "__proto__",
+        "constructor",
+        "hasOwnProperty",
+        "isPrototypeOf",
+        "propertyIsEnumerable",
+        "toLocaleString",
+        "toString",
+        "valueOf",
+        "__defineGetter__",
+        "__defineSetter__",
+        "__lookupGetter__",
+        "__lookupSetter__",
     }
-)  # fmt: skip
+)
 
 _BRACKET = re.compile(r"\[[^\[\]]*\]")
 _BAD_PERCENT = re.compile(r"%(?![0-9a-fA-F]{2})")
@@ -177,4 +186,5 @@ def parse(query: str, key_limit: int | None = None) -> dict[str, Any]:
         if not chain:
             continue
         result = _merge(result, _build(chain, value))
-    return _compact(result)
+    compacted: dict[str, Any] = _compact(result)
+    return compacted

@@ -99,22 +99,40 @@ class State:
         self._visitors: dict[str, dict[str, Any]] = {}
         self._visitor_ids_by_token: dict[str, str] = {}
         self._guest_counter = 0
-        self.admin = self._add_user("admin", "Administrator", "admin@example.com",
-                                    admin_password, ["admin", "user"], seeded=True)  # fmt: skip
+        self.admin = self._add_user(
+            "admin",
+            "Administrator",
+            "admin@example.com",
+            admin_password,
+            ["admin", "user"],
+            seeded=True,
+        )
         self._seed_visitor()
 
     # users -----------------------------------------------------------------
 
     def _add_user(
-        self, username: str, name: str, email: str, password: str, roles: list[str],
-        verified: bool = False, seeded: bool = False,
-    ) -> User:  # fmt: skip
+        self,
+        username: str,
+        name: str,
+        email: str,
+        password: str,
+        roles: list[str],
+        verified: bool = False,
+        seeded: bool = False,
+    ) -> User:
         user = User(
-            _id=meteor_id(), username=username, name=name, email=email.lower(),
-            password_hash=_hash(password), roles=roles,
+            _id=meteor_id(),
+            username=username,
+            name=name,
+            email=email.lower(),
+            password_hash=_hash(password),
+            roles=roles,
             permissions=frozenset().union(*(self.roles.get(r, frozenset()) for r in roles)),
-            created_at=iso_now(), verified=verified, seeded=seeded,
-        )  # fmt: skip
+            created_at=iso_now(),
+            verified=verified,
+            seeded=seeded,
+        )
         self._users[user._id] = user
         return user
 
@@ -170,23 +188,36 @@ class State:
                 self._users[user_id].tokens.discard(token)
 
     def create_user(
-        self, username: str, name: str, email: str, password: str,
-        roles: list[str] | None = None, verified: bool = False,
-    ) -> User:  # fmt: skip
+        self,
+        username: str,
+        name: str,
+        email: str,
+        password: str,
+        roles: list[str] | None = None,
+        verified: bool = False,
+    ) -> User:
         with self._lock:
             for user in self._users.values():
                 if user.username.lower() == username.lower():
-                    raise StateError("error-field-unavailable", f"{username} is already in use :(",
-                                     {"method": "insertOrUpdateUser", "field": username})  # fmt: skip
+                    raise StateError(
+                        "error-field-unavailable",
+                        f"{username} is already in use :(",
+                        {"method": "insertOrUpdateUser", "field": username},
+                    )
                 if user.email == email.lower():
-                    raise StateError("error-field-unavailable", f"{email} is already in use :(",
-                                     {"method": "insertOrUpdateUser", "field": email})  # fmt: skip
+                    raise StateError(
+                        "error-field-unavailable",
+                        f"{email} is already in use :(",
+                        {"method": "insertOrUpdateUser", "field": email},
+                    )
             unknown = [r for r in roles or () if r not in self.roles]
             if unknown:
-                raise StateError("error-invalid-role", "Invalid role",
-                                 {"method": "insertOrUpdateUser"})  # fmt: skip
-            return self._add_user(username, name, email, password, list(roles or ["user"]),
-                                  verified=verified)  # fmt: skip
+                raise StateError(
+                    "error-invalid-role", "Invalid role", {"method": "insertOrUpdateUser"}
+                )
+            return self._add_user(
+                username, name, email, password, list(roles or ["user"]), verified=verified
+            )
 
     def delete_user(self, user_id: str) -> None:
         with self._lock:
@@ -198,9 +229,11 @@ class State:
                 )
             admins = [u for u in self._users.values() if "admin" in u.roles]
             if "admin" in user.roles and len(admins) == 1:
-                raise StateError("error-action-not-allowed",
-                                 "Leaving the app without an admin is not allowed",
-                                 {"method": "deleteUser", "action": "Remove_last_admin"})  # fmt: skip
+                raise StateError(
+                    "error-action-not-allowed",
+                    "Leaving the app without an admin is not allowed",
+                    {"method": "deleteUser", "action": "Remove_last_admin"},
+                )
             for token in user.tokens:
                 self._tokens.pop(token, None)
             del self._users[user_id]
@@ -226,9 +259,13 @@ class State:
         self._visitor_ids_by_token[doc["token"]] = doc["_id"]
 
     def register_visitor(
-        self, token: str, name: str | None = None, email: str | None = None,
-        phone: str | None = None, department: str | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+        self,
+        token: str,
+        name: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        department: str | None = None,
+    ) -> dict[str, Any]:
         """Create or update the visitor with this token; a known phone wins."""
         with self._lock:
             if phone and token not in self._visitor_ids_by_token:

@@ -27,6 +27,16 @@ USERS_DELETE = "POST /api/v1/users.delete"
 NO_ROUTE = "(no route)"
 
 
+class Headers(dict[str, str]):
+    """Request headers; names are stored lower-case and looked up case-insensitively."""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return super().get(name.lower(), default)
+
+    def __getitem__(self, name: str) -> str:
+        return super().__getitem__(name.lower())
+
+
 @dataclass(slots=True)
 class Request:
     method: str

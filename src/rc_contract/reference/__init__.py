@@ -1,0 +1,22 @@
+"""The bundled reference server: a Rocket.Chat look-alike for visitors.info on loopback."""
+
+from .cli import serve_main
+from .faults import Fault, FaultSet, UnknownFaultError, catalogue, faults_from_env
+from .server import ReferenceServer
+from .state import SEEDED_EXTERNAL_IDS_VISITOR_ID
+from .versions import DEFAULT_VERSION, Profile, resolve, supported_versions
+
+__all__ = [
+    "DEFAULT_VERSION",
+    "SEEDED_EXTERNAL_IDS_VISITOR_ID",
+    "Fault",
+    "FaultSet",
+    "Profile",
+    "ReferenceServer",
+    "UnknownFaultError",
+    "catalogue",
+    "faults_from_env",
+    "resolve",
+    "serve_main",
+    "supported_versions",
+]

@@ -1,0 +1,134 @@
+"""Command line for the reference server (`python -m rc_contract.reference`)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import NoReturn
+
+from .faults import UnknownFaultError, check_names, faults_from_env
+from .ratelimit import DEFAULT_CALLS, DEFAULT_WINDOW_MS
+from .server import ReferenceServer
+from .state import SEEDED_EXTERNAL_IDS_VISITOR_ID
+from .versions import DEFAULT_VERSION
+
+PROG = "rc-contract serve"
+DEFAULT_PORT = 3000  # Rocket.Chat's own default
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, no usage block: callers grep stderr.
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Run a reference Rocket.Chat server on 127.0.0.1 for the visitors.info "
+        "contract suite.",
+    )
+    parser.add_argument(
+        "--version",
+        default=DEFAULT_VERSION,
+        help="Rocket.Chat version to emulate: 8.3.x, 8.4.x, 8.5.x or 9.0.0 "
+        f"(default {DEFAULT_VERSION})",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port on 127.0.0.1 (0: a free port; default {DEFAULT_PORT})",
+    )
+    parser.add_argument(
+        "--admin-password",
+        help="password of the seeded `admin` user (default: generated and printed)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="switch on a named fault (repeatable; env RC_REFERENCE_FAULTS)",
+    )
+    parser.add_argument(
+        "--list-faults", action="store_true", help="print the fault catalogue and exit"
+    )
+    parser.add_argument(
+        "--rate-limit", action="store_true", help="enable Rocket.Chat's REST rate limiter"
+    )
+    parser.add_argument(
+        "--rate-limit-calls",
+        type=int,
+        default=DEFAULT_CALLS,
+        help=f"calls per window (default {DEFAULT_CALLS})",
+    )
+    parser.add_argument(
+        "--rate-limit-window-ms",
+        type=int,
+        default=DEFAULT_WINDOW_MS,
+        help=f"window length in ms (default {DEFAULT_WINDOW_MS})",
+    )
+    return parser
+
+
+def _print_catalogue() -> None:
+    from .faults import catalogue
+
+    for fault in catalogue().values():
+        clauses = ",".join(fault.clauses) or f"({fault.kind})"
+        print(f"{fault.name:36} {clauses:48} {fault.description}")
+
+
+def serve_main(argv: list[str] | None = None) -> int:
+    """Run the server until SIGINT/SIGTERM. Returns the process exit code."""
+    args = _parser().parse_args(argv)
+    if args.list_faults:
+        _print_catalogue()
+        return 0
+    try:
+        faults = check_names([*faults_from_env(), *args.fault])
+        server = ReferenceServer(
+            version=args.version,
+            admin_password=args.admin_password,
+            faults=faults,
+            rate_limit=args.rate_limit,
+            rate_limit_calls=args.rate_limit_calls,
+            rate_limit_window_ms=args.rate_limit_window_ms,
+            port=args.port,
+        )
+        url = server.start()
+    except UnknownFaultError as error:
+        return _fail(str(error))
+    except ValueError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror or error}")
+
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        print(f"Reference Rocket.Chat {server.version} listening on {url}", flush=True)
+        if server.password_generated:
+            print(f"Admin password (user admin): {server.admin_password}", flush=True)
+        if server.profile.external_ids:
+            print(f"Seeded visitor with externalIds: {SEEDED_EXTERNAL_IDS_VISITOR_ID}", flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 2
