@@ -28,6 +28,9 @@ def clause_outcomes(run: Run, tests: list[TestOutcome]) -> list[ClauseOutcome]:
         outcome = fold(mine) if mine else SKIPPED
         messages = [t.message for t in mine if t.outcome == outcome and t.message]
         message = messages[0] if messages else ("" if mine else "no test ran for this clause")
+        skipped = [t.message for t in mine if t.outcome == SKIPPED and t.message]
+        if outcome == "passed" and skipped:
+            message = f"partly skipped: {skipped[0]}"
         if outcome == ERROR:
             # Not judged: the server did not answer. Kept apart from contract failures.
             outcome, message = SKIPPED, f"not judged, error of the run: {message}"
