@@ -102,7 +102,7 @@ def _upstream_components() -> Document:
 
 def _find_missing_components(document: Document, patch: Patch) -> list[str]:
     missing = []
-    for pointer, node in _walk(document):
+    for _pointer, node in _walk(document):
         if isinstance(node, dict) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
             if ref.startswith("#/"):
