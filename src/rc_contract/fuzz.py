@@ -109,3 +109,38 @@ def call_and_check(case: Any, run: Any) -> None:
     ACTIVE["run"] = run
     response = case.call(base_url=run.url, session=run.session, headers=dict(run.auth))
     case.validate_response(response, additional_checks=suite_checks())
+
+
+LONG_ID_LENGTH = 2048
+
+
+def boundaries() -> list[dict[str, Any]]:
+    """spec/fuzz-boundaries.yaml: the negative and boundary queries, as data."""
+    import yaml
+
+    from rc_contract.paths import spec_dir
+
+    return yaml.safe_load((spec_dir() / "fuzz-boundaries.yaml").read_text("utf-8"))["boundaries"]
+
+
+def boundary_query(template: dict[str, Any], run: Any) -> dict[str, Any]:
+    known = _registered_ids()[0] if run else "rc-contract-no-visitor"
+    fill = {"{known}": known, "{long}": "v" * LONG_ID_LENGTH}
+
+    def expand(value: str) -> str:
+        for placeholder, text in fill.items():
+            value = value.replace(placeholder, text)
+        return value
+
+    return {
+        key: [expand(v) for v in value] if isinstance(value, list) else expand(str(value))
+        for key, value in template.items()
+    }
+
+
+def check_boundary(schema: Any, template: dict[str, Any], run: Any) -> None:
+    """Send one boundary query as a Schemathesis case, so every check applies to it."""
+    ACTIVE["run"] = run
+    operation = schema["/api/v1/livechat/visitors.info"]["GET"]
+    case = operation.Case(query=boundary_query(template, run))
+    call_and_check(case, run)

@@ -7,6 +7,7 @@ without a target.
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 from typing import Any
@@ -209,8 +210,15 @@ def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: An
         )
 
 
+_SCHEMATHESIS_FAILURE = re.compile(r"^\W*- (ST\d{3} .+)$")
+
+
 def _failure_line(report: pytest.TestReport) -> str:
     text = str(report.longrepr)
+    # A Schemathesis failure group: name each distinct failure (ST101 Server error, ...).
+    found = [m.group(1).strip() for m in map(_SCHEMATHESIS_FAILURE.match, text.splitlines()) if m]
+    if found:
+        return "; ".join(dict.fromkeys(found))
     for line in text.splitlines():
         if line.startswith("E "):
             return line[1:].strip()
