@@ -10,10 +10,18 @@ import sys
 
 USAGE = """usage: rc-contract [run] [pytest options...]
        rc-contract serve [--version V] [--port P] [--admin-password PW] [--fault NAME]...
+       rc-contract prove [--workers N] [--fault NAME]...
+       rc-contract sweep [--rc-url URL] [--rc-report-dir DIR] ...
+       rc-contract compare BEFORE AFTER [--json] [--output DIR]
 
   run     run the contract suite (default); options are pytest's and the suite's
           (--rc-url, --rc-user, ... see README), environment variables RC_*
   serve   start the bundled reference Rocket.Chat server on 127.0.0.1
+  sweep   remove what an earlier crashed or killed run left on RC_URL's server
+          (from RC_REPORT_DIR/ledger.jsonl; same account as that run)
+  prove   run the suite once per fault of the reference server: the mutation score
+  compare what changed between two runs' reports (e.g. before and after an upgrade);
+          exit 1 when something breaking changed
 """
 
 
@@ -34,7 +42,24 @@ def run_suite(args: list[str]) -> int:
     command = ["--rootdir", str(root), "-p", "rc_contract.plugin", *args]
     if not paths:
         command.append(str(contract))
-    return int(pytest.main(command))
+    from rc_contract.startup import preload_plugin_packages
+
+    preload_plugin_packages(command)  # before pytest's rewrite hook: see startup.py
+    from rc_contract import interrupts
+    from rc_contract.run import close_open_runs
+
+    try:
+        code = int(pytest.main(command))
+    except KeyboardInterrupt:
+        code = 2  # pytest's own code for an interrupted session
+    finally:
+        # A Ctrl-C that landed before pytest's tear-down hook took over leaves a
+        # run open: its objects are removed here, whatever else happened.
+        with interrupts.uninterruptible():
+            problems = close_open_runs()
+    for problem in problems:
+        sys.stderr.write(f"rc-contract: clean-up: {problem}\n")
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +71,18 @@ def main(argv: list[str] | None = None) -> int:
     rest = args[1:] if args and args[0] == command else args
     if command == "run":
         return run_suite(rest)
+    if command == "prove":
+        from rc_contract.proof import main as prove_main
+
+        return prove_main(rest)
+    if command == "compare":
+        from rc_contract.compare import main as compare_main
+
+        return compare_main(rest)
+    if command == "sweep":
+        from rc_contract.sweep import main as sweep_main
+
+        return sweep_main(rest)
     if command == "serve":
         from rc_contract.reference import serve_main
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from rc_contract.versions import RCVersion, VersionError
 
 DEFAULT_FUZZ_EXAMPLES = 50
+DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_REPORT_DIR = "reports"
 DEFAULT_REFERENCE_VERSION = "9.0.0"
 SUPPORTED_REFERENCE = ("8.3", "8.4", "8.5", "9.0")
@@ -53,6 +54,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("RC_FUZZ_EXAMPLES", "--rc-fuzz-examples",
                 f"generated cases for VI-FUZZ (default {DEFAULT_FUZZ_EXAMPLES})"),
         Setting("RC_REPORT_DIR", "--rc-report-dir", f"default {DEFAULT_REPORT_DIR}/"),
+        Setting("RC_TIMEOUT", "--rc-timeout",
+                f"seconds to wait for each answer (default {DEFAULT_TIMEOUT_S:.0f})"),
         Setting("RC_REFERENCE_VERSION", "--rc-reference-version",
                 f"version the bundled reference server emulates (default {DEFAULT_REFERENCE_VERSION})"),
         Setting("RC_REFERENCE_FAULTS", "--rc-reference-faults",
@@ -89,6 +92,7 @@ class Settings:
     report_dir: Path
     reference_version: RCVersion
     reference_faults: tuple[str, ...]
+    timeout_s: float = DEFAULT_TIMEOUT_S
 
     @property
     def uses_reference(self) -> bool:
@@ -124,6 +128,21 @@ def _url(value: str) -> str:
             f"RC_URL={value!r} points into the API; give the server's base URL without /api"
         )
     return value.rstrip("/")
+
+
+def _timeout(value: str | None) -> float:
+    if value is None:
+        return DEFAULT_TIMEOUT_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise ConfigError(
+            f"RC_TIMEOUT={value!r} is not a number of seconds between 0 and 3600; "
+            f"set it e.g. RC_TIMEOUT={DEFAULT_TIMEOUT_S:.0f}"
+        )
+    return seconds
 
 
 def _credentials(values: Mapping[str, str | None]) -> Credentials:
@@ -194,6 +213,7 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
         )
 
     return Settings(
+        timeout_s=_timeout(values["RC_TIMEOUT"]),
         url=url,
         credentials=credentials,
         unprivileged=unprivileged,

@@ -87,9 +87,11 @@ class RunObjects:
             phone="+1555" + _digits(tag, 7),
         )
         self.redactor.add(visitor.token, visitor.name, visitor.email, visitor.phone)
-        self.ledger.write(self._entry("visitor", label, PLANNED))
+        # Known to the clean-up before the ledger line, the ledger line before the
+        # request: an interrupt at any point leaves the object removable.
         with self._lock:
             self.visitors.append(visitor)
+        self.ledger.write(self._entry("visitor", label, PLANNED))
         payload = {"visitor": {"token": token, "name": visitor.name, "email": visitor.email,
                                "phone": visitor.phone}}
         response = self.session.post(VISITOR_PATH, json=payload)
@@ -119,9 +121,9 @@ class RunObjects:
         username = f"rcct-{self.run_id}-{label}".lower()
         user = User(label=label, username=username, password=secrets.token_urlsafe(18))
         self.redactor.add(user.password)
-        self.ledger.write(self._entry("user", label, PLANNED, username=username))
         with self._lock:
             self.users.append(user)
+        self.ledger.write(self._entry("user", label, PLANNED, username=username))
         response = self.session.post(
             "/api/v1/users.create",
             headers=self.auth_headers,

@@ -7,14 +7,14 @@ without a target.
 
 from __future__ import annotations
 
+import contextlib
 import re
-import signal
 import sys
 from typing import Any
 
 import pytest
 
-from rc_contract import reporting
+from rc_contract import interrupts, reporting
 from rc_contract.config import SETTINGS, ConfigError, Settings, resolve
 from rc_contract.outcomes import ERROR, FAILED, NOTICE, NOTICE_PREFIX, PASSED, SKIPPED, TestOutcome
 from rc_contract.run import Run, StartError
@@ -118,15 +118,20 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if state.settings_error:
         _cannot_start(session, state, state.settings_error)
     assert state.settings is not None
-    signal.signal(signal.SIGTERM, _terminate)
+    interrupts.terminate_like_interrupt()
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    capture = session.config.pluginmanager.get_plugin("capturemanager")
 
     def notify(message: str) -> None:
         text = state.run.redactor.text(message) if state.run else message
-        if reporter is not None:
+        if reporter is None:
+            return
+        # Waits happen inside cases, whose output pytest captures: the user must see them.
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
             reporter.write_line(f"rc-contract: {text}")
 
     state.run = Run(state.settings, notify=notify)
+    state.run.planned_info_calls = planned_info_calls(session.items, state.settings.fuzz_examples)
     try:
         state.run.start()
     except StartError as exc:
@@ -146,9 +151,13 @@ def _cannot_start(session: pytest.Session, state: State, message: str) -> None:
     raise pytest.UsageError(f"rc-contract: cannot start: {message}")
 
 
-def _terminate(signum: int, frame: Any) -> None:
-    # SIGTERM takes the same path as Ctrl-C: pytest unwinds, sessionfinish cleans up.
-    raise KeyboardInterrupt
+def planned_info_calls(items: list[pytest.Item], fuzz_examples: int) -> int:
+    """visitors.info calls the run will send: the preflight, about one per case, the fuzzing."""
+    from schemathesis.pytest.plugin import SchemathesisFunction
+
+    # A Schemathesis test sends one call per generated example.
+    generated = [item for item in items if isinstance(item, SchemathesisFunction)]
+    return 1 + len(items) - len(generated) + len(generated) * fuzz_examples
 
 
 @pytest.fixture(scope="session")
@@ -163,12 +172,26 @@ def rc(request: pytest.FixtureRequest) -> Run:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     state = item.config.stash[STATE]
     run = state.run
+    if run is not None:
+        # Exchanges sent from here to the end of the case's teardown are the case's.
+        run.recorder.current_case = item.nodeid
     clause_ids = _clauses(item)
     if run is None or not clause_ids:
         return
     clauses = [run.catalogue[cid] for cid in clause_ids]
     if not any(c.applies_to(run.contract_version) for c in clauses):
         pytest.skip(NOTICE_PREFIX + " ".join(c.notice_for(run.contract_version) for c in clauses))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    try:
+        return (yield)
+    finally:
+        # Traffic after the case's teardown (the run's own tear-down) is no case's.
+        run = item.config.stash[STATE].run
+        if run is not None:
+            run.recorder.current_case = None
 
 
 @pytest.hookimpl(wrapper=True)
@@ -231,7 +254,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = state.run
     if not state.active or run is None:
         return
-    run.close()
+    # A second Ctrl-C (or a SIGTERM) must not cut the clean-up short.
+    with interrupts.uninterruptible():
+        run.close()
     if run.cleanup_problems:
         for problem in run.cleanup_problems:
             sys.stderr.write(f"rc-contract: clean-up: {run.redactor.text(problem)}\n")
@@ -245,9 +270,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = config.stash[STATE]
-    if state.active and state.run is not None and state.start_error is None:
+    run = state.run
+    if state.active and run is not None and state.start_error is None and run.detected:
         for line in reporting.terminal_table(state.run, list(state.outcomes.values())):
             terminalreporter.write_line(line)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # Last of all: JUnit XML and the HTML report are written in sessionfinish, and the
+    # evidence manifest hashes them with the rest of the run's reports.
+    state = config.stash.get(STATE, None)
+    if state is not None and state.active and state.run is not None and state.start_error is None:
+        from rc_contract import evidence
+
+        evidence.write(state.run.settings.report_dir)
 
 
 __all__ = ["FAILED", "SKIPPED", "current_settings"]

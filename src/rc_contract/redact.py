@@ -13,6 +13,9 @@ from typing import Any
 
 MASK = "[REDACTED]"
 SENSITIVE_HEADERS = {"x-auth-token", "cookie", "set-cookie", "authorization"}
+# Client IP addresses a proxy in front of Rocket.Chat may add or echo: personal data.
+IP_HEADERS = {"x-forwarded-for", "x-real-ip", "forwarded", "x-client-ip", "cf-connecting-ip",
+              "true-client-ip", "x-cluster-client-ip"}
 SENSITIVE_KEYS = {"authToken", "password", "token", "pass", "resume", "hashedToken"}
 # Personal data under these keys is masked in recorded bodies (HAR, reports).
 PERSONAL_KEYS = {"name", "phoneNumber", "address", "email", "ip", "host", "userAgent"}
@@ -52,7 +55,7 @@ class Redactor:
 
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
         return {
-            k: (MASK if k.lower() in SENSITIVE_HEADERS else self.text(str(v)))
+            k: (MASK if k.lower() in SENSITIVE_HEADERS | IP_HEADERS else self.text(str(v)))
             for k, v in headers.items()
         }
 

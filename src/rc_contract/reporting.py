@@ -1,4 +1,4 @@
-"""Reports of a run: summary.json, summary.md, a redacted HAR and the terminal table.
+"""Reports of a run: summary.json, summary.md, a redacted HAR, observations, the terminal table.
 
 JUnit XML and the HTML report are pytest's and pytest-html's; the plugin
 points them at the report directory and redacts what they are given.
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from rc_contract import __version__
+from rc_contract import __version__, observations
 from rc_contract.outcomes import ERROR, NOTICE, SKIPPED, ClauseOutcome, TestOutcome, fold
 from rc_contract.run import Run
 
@@ -87,6 +87,8 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
         "requests": run.recorder.requests_sent,
         "rate_limited": run.recorder.rate_limited,
         "rate_limit_wait_s": round(run.recorder.waited_s, 3),
+        # The preflight's view of the limiter and its estimate of the waits.
+        "rate_limit": run.rate_limit.as_dict() if run.rate_limit else None,
         "duration_s": round(run.duration_s, 3),
         "exit_code": exit_code,
     }
@@ -103,6 +105,8 @@ def summary_markdown(data: dict[str, Any]) -> str:
         f"- spec: `{data['suite']['spec']['file']}` sha256 `{data['suite']['spec']['sha256']}`",
         f"- requests: {data['requests']}, duration: {data['duration_s']} s, "
         f"exit code: {data['exit_code']}",
+        f"- rate limit: {data['rate_limited']} answers 429 absorbed, "
+        f"{data['rate_limit_wait_s']} s waited",
         "",
         "| clause | outcome | title | message |",
         "|---|---|---|---|",
@@ -184,7 +188,19 @@ def write_all(run: Run, tests: list[TestOutcome], exit_code: int) -> Path:
     (directory / SUMMARY_JSON).write_text(redact(json.dumps(data, indent=2)) + "\n", "utf-8")
     (directory / SUMMARY_MD).write_text(redact(summary_markdown(data)), "utf-8")
     (directory / HAR_FILE).write_text(redact(json.dumps(har(run))), "utf-8")
+    # What the run saw of the endpoint, for `rc-contract compare` across versions.
+    observations.write(run, tests, data["clauses"], directory)
     return directory
+
+
+def rate_limit_note(run: Run) -> str:
+    """How much of the run the limiter took: 429s waited out and time spent waiting."""
+    if not run.recorder.rate_limited and not run.recorder.waited_s:
+        return ""
+    return (
+        f" ({run.recorder.rate_limited} answers 429 absorbed, "
+        f"{run.recorder.waited_s:.1f} s waiting for the rate limiter)"
+    )
 
 
 def terminal_table(run: Run, tests: list[TestOutcome]) -> list[str]:
@@ -198,7 +214,8 @@ def terminal_table(run: Run, tests: list[TestOutcome]) -> list[str]:
             note = note[:107] + "..."
         lines.append(f"  {c.id:<{width}}  {c.outcome.upper():<8}{run.redactor.text(note)}")
     lines.append(
-        f"rc-contract: {run.recorder.requests_sent} requests in {run.duration_s:.1f} s; "
+        f"rc-contract: {run.recorder.requests_sent} requests in {run.duration_s:.1f} s"
+        f"{rate_limit_note(run)}; "
         f"reports in {run.settings.report_dir}/"
     )
     return lines

@@ -7,6 +7,7 @@ tear-down removes every object the run created, whatever happened.
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -29,6 +30,75 @@ from rc_contract.versions import RCVersion
 # The visitors the cases need: two that stay (so a fault that answers every
 # request with one visitor shows), and one the not-found case removes.
 VISITOR_LABELS = ("a", "b", "removed")
+# Rocket.Chat's default limiter window, assumed when the headers cannot tell it.
+DEFAULT_RATE_LIMIT_WINDOW_S = 60.0
+
+# Runs started and not yet closed: the command line closes them if pytest was
+# interrupted before its own tear-down hook could.
+OPEN_RUNS: list[Run] = []
+
+
+def close_open_runs() -> list[str]:
+    """Close every run still open; return what their clean-up could not remove."""
+    problems: list[str] = []
+    while OPEN_RUNS:
+        run = OPEN_RUNS.pop()
+        run.close()
+        problems += [run.redactor.text(p) for p in run.cleanup_problems]
+    return problems
+
+
+@dataclass(frozen=True)
+class RateLimitPlan:
+    """What the preflight learned about the limiter, and how long the run will wait for it."""
+
+    bypass: bool
+    limit: int | None = None
+    window_s: float | None = None
+    planned_requests: int = 0
+    estimated_wait_s: float = 0.0
+
+    def line(self) -> str:
+        if self.bypass:
+            return "rate limit: the account bypasses the limiter (api-bypass-rate-limit); no waits"
+        wait = self.estimated_wait_s
+        length = f"{wait / 60:.1f} min" if wait >= 120 else f"{wait:.0f} s"
+        return (
+            f"rate limit: the account is limited to {self.limit} visitors.info calls per "
+            f"{self.window_s:.0f} s; about {self.planned_requests} planned: expect about "
+            f"{length} of waiting (an account holding api-bypass-rate-limit avoids it)"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "bypass": self.bypass,
+            "limit": self.limit,
+            "window_s": self.window_s,
+            "planned_requests": self.planned_requests,
+            "estimated_wait_s": round(self.estimated_wait_s, 1),
+        }
+
+
+def plan_rate_limit(headers: Any, planned: int, now: float | None = None) -> RateLimitPlan:
+    """The wait ahead of ``planned`` visitors.info calls, from the preflight's X-RateLimit-* headers.
+
+    The preflight used one call of the window. When it was the window's first call
+    the reset tells the window's length; otherwise Rocket.Chat's default is assumed.
+    """
+    try:
+        limit = int(headers["X-RateLimit-Limit"])
+        remaining = int(headers["X-RateLimit-Remaining"])
+        reset_s = int(headers["X-RateLimit-Reset"]) / 1000.0
+    except (KeyError, ValueError):
+        return RateLimitPlan(bypass=True)
+    now = time.time() if now is None else now
+    to_reset = max(reset_s - now, 0.0)
+    window = to_reset if remaining == limit - 1 else max(to_reset, DEFAULT_RATE_LIMIT_WINDOW_S)
+    window = max(window, 1.0)
+    beyond = max(planned - 1 - remaining, 0)  # the preflight was one of them
+    windows = math.ceil(beyond / limit) if limit > 0 else 0
+    wait = to_reset + (windows - 1) * window if windows else 0.0
+    return RateLimitPlan(False, limit, round(window), planned, wait)
 
 
 class StartError(Exception):
@@ -57,6 +127,9 @@ class Run:
     objects: RunObjects | None = None
     external_ids_visitor: str | None = None
     rate_limit_bypass: bool | None = None
+    rate_limit: RateLimitPlan | None = None
+    # visitors.info calls the collected cases will send (set by the plugin before start).
+    planned_info_calls: int = 0
     started_at: float = field(default_factory=time.time)
     cleanup_problems: list[str] = field(default_factory=list)
     _closed: bool = False
@@ -94,6 +167,7 @@ class Run:
 
     # -- set-up ---------------------------------------------------------------
     def start(self) -> None:
+        OPEN_RUNS.append(self)
         try:
             self._start()
         except (TargetError, SetupError) as exc:
@@ -118,7 +192,9 @@ class Run:
         else:
             self.url = settings.url or ""
             self.external_ids_visitor = settings.external_ids_visitor
-        self.session = RCSession(self.url, self.recorder, Pacer(self.notify))
+        self.session = RCSession(
+            self.url, self.recorder, Pacer(self.notify), timeout=settings.timeout_s
+        )
         self.auth = login(self.session, credentials, "RC_USER/RC_PASSWORD")
         self.redactor.add(self.auth["X-Auth-Token"])
 
@@ -133,9 +209,11 @@ class Run:
             self.session, self.auth, ledger, self.redactor, self.run_id,
             account_secret=credentials.secret or self.auth["X-Auth-Token"],
         )
+        # The user first: an account without create-user stops the run before
+        # anything else was created.
+        self._unprivileged_user()
         for label in VISITOR_LABELS:
             self.objects.register_visitor(label)
-        self._unprivileged_user()
 
     def _preflight(self) -> None:
         """One visitors.info call: does the account hold view-l-room, is it rate limited?"""
@@ -149,11 +227,10 @@ class Run:
                 "the account lacks the view-l-room permission; use an account with a role that "
                 "holds it (admin, livechat-manager, livechat-monitor or livechat-agent)"
             )
-        if response.status_code == 404:
-            raise TargetError(
-                f"{ENDPOINT} answered 404: the server has no Omnichannel visitors.info endpoint"
-            )
-        self.rate_limit_bypass = "X-RateLimit-Limit" not in response.headers
+        # Any other answer (even a wrong one) is for the cases to judge.
+        self.rate_limit = plan_rate_limit(response.headers, max(self.planned_info_calls, 1))
+        self.rate_limit_bypass = self.rate_limit.bypass
+        self.notify(self.rate_limit.line())
 
     def _unprivileged_user(self) -> None:
         assert self.session is not None and self.objects is not None
@@ -176,6 +253,8 @@ class Run:
         if self._closed:
             return
         self._closed = True
+        if self in OPEN_RUNS:
+            OPEN_RUNS.remove(self)
         try:
             if self.session is not None:
                 if self.objects is not None:

@@ -22,10 +22,17 @@ RATE_LIMIT_STATUS = 429
 MAX_RATE_LIMIT_RETRIES = 5
 DEFAULT_TIMEOUT = 30.0
 _WAIT_SECONDS = re.compile(r"wait (\d+) seconds")
+# Rocket.Chat limits a route, not a URL: every visitor token shares one window.
+_VISITOR_BY_TOKEN = re.compile(r"^(/api/v1/livechat/visitor)/[^/]+$")
+_MAX_DESCRIBED_QUERY = 120
 
 
 class TransportError(Exception):
     """The server could not be reached or did not answer: an error of the run."""
+
+
+class RateLimitedError(TransportError):
+    """Still 429 after waiting out the limiter several times: an error of the run."""
 
 
 @dataclass
@@ -40,6 +47,8 @@ class Exchange:
     body: str
     elapsed: float
     http_version: str = "HTTP/1.1"
+    # The pytest case (node id) that sent it; None for the run's set-up and tear-down.
+    case: str | None = None
 
     def header(self, name: str) -> str:
         lowered = name.lower()
@@ -66,10 +75,14 @@ class Recorder:
     errors: list[str] = field(default_factory=list)
     rate_limited: int = 0
     waited_s: float = 0.0
+    # Set by the plugin around each case, so observations can tell the cases apart.
+    current_case: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, exchange: Exchange) -> None:
         with self._lock:
+            if exchange.case is None:
+                exchange.case = self.current_case
             self.exchanges.append(exchange)
 
     def for_path(self, path: str) -> list[Exchange]:
@@ -81,7 +94,17 @@ class Recorder:
 
 
 def _route(method: str, url: str) -> str:
-    return f"{method.upper()} {urlsplit(url).path}"
+    """The limiter's key for a request: method and route (path parameters collapsed)."""
+    path = _VISITOR_BY_TOKEN.sub(r"\1/{token}", urlsplit(url).path)
+    return f"{method.upper()} {path}"
+
+
+def describe(method: str, url: str) -> str:
+    """The request as a report names it: route and (shortened) query, no token in the path."""
+    query = urlsplit(url).query
+    if len(query) > _MAX_DESCRIBED_QUERY:
+        query = query[:_MAX_DESCRIBED_QUERY] + "..."
+    return _route(method, url) + (f"?{query}" if query else "")
 
 
 class Pacer:
@@ -121,7 +144,11 @@ class Pacer:
         self._sleep(max(delay, 0.05), f"rate limit: 429 on {route}", recorder)
 
     def _sleep(self, delay: float, why: str, recorder: Recorder) -> None:
-        self._notify(f"{why}; waiting {delay:.1f} s until the limiter resets")
+        now = time.time()
+        self._notify(
+            f"{time.strftime('%H:%M:%S', time.localtime(now))} {why}; waiting {delay:.1f} s "
+            f"until the limiter resets at {time.strftime('%H:%M:%S', time.localtime(now + delay))}"
+        )
         recorder.waited_s += delay
         time.sleep(delay + 0.05)
 
@@ -156,15 +183,22 @@ class RCSession(requests.Session):
             try:
                 response = super().request(method, url, *args, **kwargs)
             except requests.RequestException as exc:
-                self.recorder.errors.append(f"{route}: {type(exc).__name__}")
-                raise TransportError(f"{route} failed: {_reason(exc)}") from exc
+                request = describe(method, url)
+                self.recorder.errors.append(f"{request}: {_reason(exc)}")
+                raise TransportError(f"{request} failed: {_reason(exc)}") from exc
             self._record(response, started)
             self.pacer.observe(route, response)
             if response.status_code != RATE_LIMIT_STATUS:
                 return response
             self.recorder.rate_limited += 1
+            if _attempt == MAX_RATE_LIMIT_RETRIES:
+                break
             self.pacer.wait_after_429(route, response, self.recorder)
-        return response
+        # A 429 is the limiter speaking, never the contract: it must not reach a case.
+        raise RateLimitedError(
+            f"{describe(method, url)} still answered 429 after waiting out the rate limiter "
+            f"{MAX_RATE_LIMIT_RETRIES} times; is another client using the same account and IP?"
+        )
 
     def _record(self, response: requests.Response, started: float) -> None:
         request = response.request
@@ -188,9 +222,18 @@ class RCSession(requests.Session):
 
 def _reason(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS error (certificate not trusted or wrong protocol)"
+        text = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text:
+            return (
+                "TLS error: the server's certificate is not trusted (self-signed or private CA?); "
+                "point REQUESTS_CA_BUNDLE at the CA certificate that signed it"
+            )
+        return (
+            "TLS error: no TLS handshake with the server (is it plain http? then use an "
+            "http:// RC_URL)"
+        )
     if isinstance(exc, requests.exceptions.Timeout):
-        return "timed out"
+        return "timed out (no answer within RC_TIMEOUT seconds)"
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = str(exc)
         if "Connection refused" in text or "Failed to establish" in text:

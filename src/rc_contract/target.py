@@ -35,7 +35,8 @@ class ReferenceProcess:
         command = [
             sys.executable, "-m", "rc_contract.reference",
             "--version", str(self.version), "--port", "0",
-            "--admin-password", self.admin_password,
+            # "=" form: a generated password may start with "-".
+            f"--admin-password={self.admin_password}",
         ]
         for fault in self.faults:
             command += ["--fault", fault]

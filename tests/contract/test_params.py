@@ -40,5 +40,8 @@ def test_visitor_id_must_be_a_string(rc, query):
 
 
 @pytest.mark.clause("VI-PARAM-EXTRA")
-def test_unknown_extra_parameter(rc):
-    _check(rc, "VI-PARAM-EXTRA", rc.info(f"visitorId={rc.visitors['a'].id}&rcContract=1"))
+@pytest.mark.parametrize("extra", ["unknown-name", "cache-buster"])
+def test_unknown_extra_parameter(rc, extra):
+    # "_" is what jQuery-style clients add to defeat caches: refused all the same.
+    parameter = {"unknown-name": "rcContract=1", "cache-buster": "_=1764000000000"}[extra]
+    _check(rc, "VI-PARAM-EXTRA", rc.info(f"visitorId={rc.visitors['a'].id}&{parameter}"))

@@ -1,0 +1,177 @@
+"""``rc-contract sweep``: remove what an earlier crashed or killed run left on the server.
+
+It reads the ledger of the report directory, logs in with the configured
+account, and removes the visitors and users that a run planned or created on
+this ``RC_URL`` and never removed. It touches nothing else: every object it
+removes is named by the ledger, and a visitor is removed by its token, which
+only the account that registered it can derive (``ledger.visitor_token``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from rc_contract.config import SETTINGS, ConfigError, Settings, resolve
+from rc_contract.ledger import REMOVED, Ledger, LedgerEntry, visitor_token
+from rc_contract.objects import VISITOR_PATH
+from rc_contract.paths import ENDPOINT
+from rc_contract.probe import login, logout
+from rc_contract.redact import Redactor
+from rc_contract.session import Pacer, RCSession, Recorder, TransportError
+from rc_contract.target import TargetError
+
+EXIT_OK, EXIT_LEFT_BEHIND, EXIT_CANNOT_START = 0, 1, 4
+
+
+class SweepProblem(Exception):
+    """An outstanding object the sweep could not remove."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rc-contract sweep",
+        description="Remove the objects an interrupted run left behind (from the ledger).",
+    )
+    for setting in SETTINGS.values():
+        parser.add_argument(setting.option, dest=setting.env, default=None, help=setting.help)
+    return parser
+
+
+def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:
+    args = vars(_parser().parse_args(argv))
+    try:
+        settings = resolve(args)
+    except ConfigError as exc:
+        sys.stderr.write(f"rc-contract sweep: cannot start: {exc}\n")
+        return EXIT_CANNOT_START
+    return Sweep(settings, out).run()
+
+
+class Sweep:
+    def __init__(self, settings: Settings, out: Callable[[str], None]) -> None:
+        self.settings = settings
+        self.redactor = Redactor()
+        self.redactor.add(*settings.secrets())
+        self.out = lambda text: out(self.redactor.text(text))
+        self.ledger = Ledger(settings.report_dir)
+        self.session: RCSession | None = None
+        self.auth: dict[str, str] = {}
+
+    def run(self) -> int:
+        settings = self.settings
+        if settings.uses_reference:
+            self.out(
+                "rc-contract sweep: RC_URL is not set; objects of the bundled reference server "
+                "end with its process, so there is nothing to sweep"
+            )
+            return EXIT_OK
+        url = settings.url or ""
+        outstanding = self.ledger.outstanding(target=url)
+        if not outstanding:
+            self.out(f"rc-contract sweep: nothing outstanding for {url} in {self.ledger.path}")
+            return EXIT_OK
+        self.session = RCSession(url, Recorder(), Pacer(self.out), timeout=settings.timeout_s)
+        try:
+            self.auth = login(self.session, settings.credentials, "RC_USER/RC_PASSWORD")
+        except (TargetError, TransportError) as exc:
+            sys.stderr.write(f"rc-contract sweep: cannot start: {self.redactor.text(str(exc))}\n")
+            return EXIT_CANNOT_START
+        self.redactor.add(self.auth["X-Auth-Token"])
+        problems = []
+        try:
+            for entry in outstanding:
+                try:
+                    self._remove(entry)
+                except (SweepProblem, TransportError) as exc:
+                    problems.append(f"{entry.kind} {entry.label} of run {entry.run_id}: {exc}")
+        finally:
+            if not settings.credentials.auth_token:  # a personal access token outlives the sweep
+                with contextlib.suppress(TransportError):
+                    logout(self.session, self.auth)
+        for problem in problems:
+            sys.stderr.write(f"rc-contract sweep: not removed: {self.redactor.text(problem)}\n")
+        removed = len(outstanding) - len(problems)
+        self.out(f"rc-contract sweep: {removed} of {len(outstanding)} outstanding objects removed")
+        return EXIT_LEFT_BEHIND if problems else EXIT_OK
+
+    def _removed(self, entry: LedgerEntry, what: str) -> None:
+        self.ledger.write(
+            LedgerEntry(entry.run_id, entry.target, entry.kind, entry.label, REMOVED,
+                        object_id=entry.object_id, username=entry.username)
+        )
+        self.out(f"rc-contract sweep: {what}")
+
+    def _remove(self, entry: LedgerEntry) -> None:
+        if entry.kind == "visitor":
+            self._remove_visitor(entry)
+        elif entry.kind == "user":
+            self._remove_user(entry)
+        else:
+            raise SweepProblem(f"unknown kind {entry.kind!r} in the ledger")
+
+    def _remove_visitor(self, entry: LedgerEntry) -> None:
+        assert self.session is not None
+        token = visitor_token(self.settings.credentials.secret, entry.run_id, entry.label)
+        self.redactor.add(token)
+        name = f"visitor {entry.label} of run {entry.run_id}" + (
+            f" ({entry.object_id})" if entry.object_id else ""
+        )
+        response = self.session.delete(f"{VISITOR_PATH}/{token}")
+        if response.status_code == 200:
+            self._removed(entry, f"removed {name}")
+            return
+        if response.status_code != 400:
+            raise SweepProblem(f"DELETE {VISITOR_PATH}/{{token}} answered {response.status_code}")
+        # invalid-token: no visitor has the token. Gone already, never created, or
+        # registered by another account (then the token derived here is not its).
+        if entry.object_id and self._visitor_enabled(entry.object_id):
+            raise SweepProblem(
+                f"visitor {entry.object_id} is still there, but its token does not derive from "
+                "this account's secret; sweep with the account (and password) the run used"
+            )
+        self._removed(entry, f"{name} was already gone (or never created)")
+
+    def _visitor_enabled(self, visitor_id: str) -> bool:
+        assert self.session is not None
+        response = self.session.get(ENDPOINT, params={"visitorId": visitor_id}, headers=self.auth)
+        return response.status_code == 200
+
+    def _remove_user(self, entry: LedgerEntry) -> None:
+        assert self.session is not None
+        user_id = entry.object_id
+        username = entry.username or ""
+        if not user_id:
+            response = self.session.get(
+                "/api/v1/users.info", params={"username": username}, headers=self.auth
+            )
+            found: Any = _json(response).get("user")
+            if response.status_code != 200 or not isinstance(found, dict):
+                self._removed(entry, f"user {username} was already gone (or never created)")
+                return
+            user_id = str(found.get("_id", ""))
+        response = self.session.post(
+            "/api/v1/users.delete", headers=self.auth,
+            json={"userId": user_id, "confirmRelinquish": True},
+        )
+        if response.status_code == 200:
+            self._removed(entry, f"removed user {username} ({user_id})")
+            return
+        body = _json(response)
+        if response.status_code == 400 and "invalid-user" in str(body.get("error", "")):
+            self._removed(entry, f"user {username} was already gone")
+            return
+        if response.status_code == 403:
+            raise SweepProblem("the account lacks delete-user; sweep with the account the run used")
+        raise SweepProblem(f"POST /api/v1/users.delete answered {response.status_code}")
+
+
+def _json(response: Any) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

@@ -1,0 +1,97 @@
+"""In-process reference servers for self-tests: accounts, what is left behind, trip wires.
+
+The server runs in the test's process and the suite in a subprocess pointed at
+it by RC_URL, so the server outlives the run and can be inspected after it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from rc_contract.paths import project_root
+from rc_contract.reference import ReferenceServer
+from rc_contract.reference.wire import Request, Response
+
+ADMIN_PASSWORD = "selftest-admin-pw-47"
+AGENT = ("ci-agent", "selftest-agent-pw-59")  # livechat-agent: view-l-room, no bypass, no create-user
+PLAIN = ("ci-plain", "selftest-plain-pw-61")  # user: no view-l-room
+
+
+def add_account(server: ReferenceServer, username: str, password: str, roles: list[str]) -> None:
+    server.state.create_user(username, username, f"{username}@example.invalid", password, roles)
+
+
+def left_behind(server: ReferenceServer) -> dict[str, Any]:
+    """Users and visitors created through the API and not removed (seeded ones excluded)."""
+    return requests.get(f"{server.url}/_reference/objects", timeout=5).json()
+
+
+def suite_env(report_dir: Path, url: str, user: str = "admin", password: str = ADMIN_PASSWORD,
+              **extra: str) -> dict[str, str]:
+    """The caller's environment without RC_*, plus what a run against ``url`` needs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
+    env.update({"RC_URL": url, "RC_USER": user, "RC_PASSWORD": password,
+                "RC_REPORT_DIR": str(report_dir), "RC_FUZZ_EXAMPLES": "5"})
+    env.update(extra)
+    return env
+
+
+def start_suite(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "rc_contract.cli", "run", "-q", "-p", "no:randomly", *args],
+        cwd=project_root(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def sweep(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rc_contract.cli", "sweep"], cwd=project_root(), env=env,
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+@dataclass
+class Tripwire:
+    """Signals the suite's process when the server receives the n-th request of a route.
+
+    The signal is sent before the server answers, so it lands while the suite is
+    waiting for that answer: the request took effect, its answer is lost.
+    """
+
+    server: ReferenceServer
+    shots: list[tuple[str, int, int]]  # (route key or "*", occurrence, signal)
+    pid: int = 0
+    fired: list[str] = field(default_factory=list)
+    _seen: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def install(self) -> None:
+        handle: Callable[[Request], Response] = self.server.app.handle
+
+        def tripped(request: Request) -> Response:
+            if not request.path.startswith("/_reference/"):
+                self._count(f"{request.method} {request.path}")
+            return handle(request)
+
+        self.server.app.handle = tripped  # type: ignore[method-assign]
+
+    def _count(self, key: str) -> None:
+        route = "DELETE /api/v1/livechat/visitor/{token}" if key.startswith(
+            "DELETE /api/v1/livechat/visitor/") else key
+        with self._lock:
+            for name in (route, "*"):
+                self._seen[name] = self._seen.get(name, 0) + 1
+            for wanted, occurrence, sig in self.shots:
+                if self._seen.get(wanted) == occurrence and self.pid:
+                    os.kill(self.pid, sig)
+                    self.fired.append(f"{signal.Signals(sig).name} at {wanted} #{occurrence}")
