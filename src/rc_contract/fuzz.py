@@ -43,7 +43,12 @@ BUILTIN_CHECKS = (
 
 
 def config() -> schemathesis.Config:
-    return schemathesis.Config.from_dict({
+    return schemathesis.Config.from_dict(config_data())
+
+
+def config_data() -> dict[str, Any]:
+    """The Schemathesis configuration as data: also written out for ``st run`` by bench/run.py."""
+    return {
         "generation": {
             "deterministic": True,
             "max-examples": EXAMPLES,
@@ -65,7 +70,7 @@ def config() -> schemathesis.Config:
             # visitor-not-found, so 400 is an accepted answer to positive data.
             "positive_data_acceptance": {"enabled": True, "expected-statuses": ["2xx", "400"]},
         },
-    })
+    }
 
 
 def schema() -> Any:

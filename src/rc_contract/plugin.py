@@ -151,13 +151,18 @@ def _cannot_start(session: pytest.Session, state: State, message: str) -> None:
     raise pytest.UsageError(f"rc-contract: cannot start: {message}")
 
 
+# Refused before the limiter counts them (auth, then permission, then rate limit).
+_BEFORE_THE_LIMITER = {"VI-AUTH-401", "VI-PERM-403"}
+
+
 def planned_info_calls(items: list[pytest.Item], fuzz_examples: int) -> int:
-    """visitors.info calls the run will send: the preflight, about one per case, the fuzzing."""
+    """visitors.info calls the limiter will count: the preflight, about one per case, the fuzzing."""
     from schemathesis.pytest.plugin import SchemathesisFunction
 
+    counted = [item for item in items if not set(_clauses(item)) <= _BEFORE_THE_LIMITER]
     # A Schemathesis test sends one call per generated example.
-    generated = [item for item in items if isinstance(item, SchemathesisFunction)]
-    return 1 + len(items) - len(generated) + len(generated) * fuzz_examples
+    generated = [item for item in counted if isinstance(item, SchemathesisFunction)]
+    return 1 + len(counted) - len(generated) + len(generated) * fuzz_examples
 
 
 @pytest.fixture(scope="session")
@@ -200,8 +205,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     state = item.config.stash[STATE]
     if state.run is None:
         return report
-    redact = state.run.redactor.text
-    # Secrets and personal data never reach the terminal, JUnit or HTML.
+    _redact_report(state.run, report)
+    _record(state, item, report, call)
+    return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
+    # Schemathesis rewrites a failed case's longrepr here, after makereport: the
+    # terminal's FAILURES section and the HTML report print that text.
+    state = node.config.stash[STATE]
+    if state.run is not None and isinstance(report, pytest.TestReport):
+        _redact_report(state.run, report)
+
+
+def _redact_report(run: Run, report: pytest.TestReport) -> None:
+    """Secrets and personal data never reach the terminal, JUnit or HTML."""
+    redact = run.redactor.text
     if report.longrepr is not None:
         if isinstance(report.longrepr, tuple):
             path, line, reason = report.longrepr
@@ -209,8 +229,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         else:
             report.longrepr = redact(str(report.longrepr))
     report.sections = [(title, redact(text)) for title, text in report.sections]
-    _record(state, item, report, call)
-    return report
 
 
 def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: Any) -> None:
@@ -224,8 +242,8 @@ def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: An
                 outcome, message = NOTICE, reason.removeprefix(NOTICE_PREFIX)
             else:
                 outcome, message = SKIPPED, reason
-        elif call.excinfo is not None and call.excinfo.errisinstance(TransportError):
-            outcome, message = ERROR, state.run.redactor.text(str(call.excinfo.value))
+        elif call.excinfo is not None and (transport := _transport_error(call.excinfo.value)):
+            outcome, message = ERROR, state.run.redactor.text(str(transport))
         else:
             outcome, message = FAILED, _failure_line(report)
         state.outcomes[item.nodeid] = TestOutcome(
@@ -234,6 +252,21 @@ def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: An
 
 
 _SCHEMATHESIS_FAILURE = re.compile(r"^\W*- (ST\d{3} .+)$")
+
+
+def _transport_error(exc: BaseException) -> TransportError | None:
+    """The server's silence behind a case's exception, if that is all there was.
+
+    Hypothesis wraps an error that does not recur on replay (a dropped connection)
+    in an exception group; a group with any other exception in it is a failure.
+    """
+    if isinstance(exc, TransportError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        found = [_transport_error(inner) for inner in exc.exceptions]
+        if found and all(found):
+            return found[0]
+    return None
 
 
 def _failure_line(report: pytest.TestReport) -> str:

@@ -213,6 +213,11 @@ def terminal_table(run: Run, tests: list[TestOutcome]) -> list[str]:
         if len(note) > 110:
             note = note[:107] + "..."
         lines.append(f"  {c.id:<{width}}  {c.outcome.upper():<8}{run.redactor.text(note)}")
+    errors = [t.message for t in tests if t.outcome == ERROR]
+    if errors:
+        lines.append("rc-contract: errors of the run (no answer from the server; not contract "
+                     "failures):")
+        lines += [f"  {run.redactor.text(e)}" for e in errors]
     lines.append(
         f"rc-contract: {run.recorder.requests_sent} requests in {run.duration_s:.1f} s"
         f"{rate_limit_note(run)}; "

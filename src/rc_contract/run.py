@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from rc_contract import interrupts
 from rc_contract.config import Credentials, Settings
 from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_catalogue
 from rc_contract.ledger import Ledger
@@ -255,14 +256,17 @@ class Run:
         self._closed = True
         if self in OPEN_RUNS:
             OPEN_RUNS.remove(self)
-        try:
-            if self.session is not None:
-                if self.objects is not None:
-                    self.cleanup_problems = self.objects.cleanup()
-                self._logout()
-        finally:
-            if self.reference is not None:
-                self.reference.stop()
+        # Whoever closes the run (tear-down, a start that failed, the command line's
+        # last resort), a second Ctrl-C must not cut the clean-up short.
+        with interrupts.uninterruptible():
+            try:
+                if self.session is not None:
+                    if self.objects is not None:
+                        self.cleanup_problems = self.objects.cleanup()
+                    self._logout()
+            finally:
+                if self.reference is not None:
+                    self.reference.stop()
 
     def _logout(self) -> None:
         assert self.session is not None

@@ -183,7 +183,7 @@ class RCSession(requests.Session):
             try:
                 response = super().request(method, url, *args, **kwargs)
             except requests.RequestException as exc:
-                request = describe(method, url)
+                request = describe(method, _with_params(url, kwargs.get("params")))
                 self.recorder.errors.append(f"{request}: {_reason(exc)}")
                 raise TransportError(f"{request} failed: {_reason(exc)}") from exc
             self._record(response, started)
@@ -218,6 +218,13 @@ class RCSession(requests.Session):
                 elapsed=response.elapsed.total_seconds(),
             )
         )
+
+
+def _with_params(url: str, params: Any) -> str:
+    """The URL as sent: Schemathesis passes the query as ``params``, not in the URL."""
+    if not params:
+        return url
+    return requests.Request("GET", url, params=params).prepare().url or url
 
 
 def _reason(exc: requests.RequestException) -> str:

@@ -92,6 +92,6 @@ class Tripwire:
             for name in (route, "*"):
                 self._seen[name] = self._seen.get(name, 0) + 1
             for wanted, occurrence, sig in self.shots:
-                if self._seen.get(wanted) == occurrence and self.pid:
+                if wanted in (route, "*") and self._seen[wanted] == occurrence and self.pid:
                     os.kill(self.pid, sig)
                     self.fired.append(f"{signal.Signals(sig).name} at {wanted} #{occurrence}")

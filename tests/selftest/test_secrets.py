@@ -1,0 +1,109 @@
+"""No password, auth token, visitor token or registered personal value in any output.
+
+The suite runs against an in-process reference server that notes every secret
+as it passes: the passwords given, the auth tokens it issues at login, the
+password of the user the run creates, and the token, name, email and phone of
+every visitor registered. Then every file of the report directory, stdout and
+stderr are searched for them. One run is clean; one runs against faults that
+put the token and the personal values into failure messages and assertion
+reprs, so those are searched too.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rc_contract.reference import ReferenceServer
+from rc_contract.reference.wire import Request, Response
+
+from .servers import ADMIN_PASSWORD, PLAIN, add_account, left_behind, start_suite, suite_env
+
+RUN_TIMEOUT_S = 120
+# Each puts secrets or personal values where a failure message would quote them.
+LEAKY_FAULTS = ["token-beside-visitor", "ok-name-truncated", "ok-phone-string",
+                "ok-emails-item-key"]
+
+
+class SecretNotes:
+    """Every secret value that crosses the server, noted on the way."""
+
+    def __init__(self, server: ReferenceServer) -> None:
+        self.values: set[str] = {ADMIN_PASSWORD}
+        handle = server.app.handle
+
+        def noting(request: Request) -> Response:
+            response = handle(request)
+            self._note(request, response)
+            return response
+
+        server.app.handle = noting  # type: ignore[method-assign]
+
+    def _note(self, request: Request, response: Response) -> None:
+        key = f"{request.method} {request.path}"
+        body = json.loads(request.body) if request.body else {}
+        if key == "POST /api/v1/login" and isinstance(response.body, dict):
+            self.values.add(str(body.get("password")))
+            token = (response.body.get("data") or {}).get("authToken")
+            if token:
+                self.values.add(token)
+        elif key == "POST /api/v1/users.create":
+            self.values.add(body["password"])
+        elif key == "POST /api/v1/livechat/visitor":
+            visitor = body["visitor"]
+            self.values.update(str(visitor[k]) for k in ("token", "name", "email") if k in visitor)
+            if "phone" in visitor:
+                # The digits alone also catch an encoded "+" (%2B) in front of them.
+                self.values.update({visitor["phone"], visitor["phone"].lstrip("+")})
+
+    def needles(self) -> set[str]:
+        found = {v for v in self.values if v and v != "None"}
+        return found | {v.lower() for v in found}
+
+
+def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    process = start_suite(env)
+    try:
+        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def _leaks(report_dir: Path, result: subprocess.CompletedProcess[str],
+           needles: set[str]) -> list[str]:
+    outputs = {"stdout": result.stdout, "stderr": result.stderr}
+    for path in sorted(report_dir.rglob("*")):
+        if path.is_file():
+            outputs[path.name] = path.read_text("utf-8", errors="replace")
+    return [f"{name} holds a secret ({needle[:3]}...)"
+            for name, text in outputs.items() for needle in sorted(needles) if needle in text]
+
+
+@pytest.mark.parametrize("faults", [[], LEAKY_FAULTS], ids=["clean", "leaky-faults"])
+def test_no_secret_in_any_output(tmp_path, faults):
+    with ReferenceServer(version="9.0.0", admin_password=ADMIN_PASSWORD, faults=faults) as server:
+        add_account(server, *PLAIN, ["user"])
+        notes = SecretNotes(server)
+        extra = {"RC_UNPRIVILEGED_USER": PLAIN[0], "RC_UNPRIVILEGED_PASSWORD": PLAIN[1]} if faults \
+            else {}
+        result = _run(suite_env(tmp_path, server.url, **extra))
+        left = left_behind(server)
+    assert result.returncode == (1 if faults else 0), result.stdout[-3000:] + result.stderr
+    needles = notes.needles()
+    # What was noted: both passwords (or the created user's), 2 logins, 3 visitors' 4 values.
+    assert len(needles) >= 2 + 2 + 3 * 4, needles
+    if faults:
+        assert PLAIN[1] in needles
+        failed = {c["id"] for c in json.loads((tmp_path / "summary.json").read_text())["clauses"]
+                  if c["outcome"] == "failed"}
+        assert {"VI-TOKEN-ABSENT", "VI-OK-SHAPE"} <= failed
+    files = {p.name for p in tmp_path.iterdir()}
+    assert {"junit.xml", "report.html", "summary.json", "summary.md", "traffic.har",
+            "ledger.jsonl"} <= files
+    assert _leaks(tmp_path, result, needles) == []
+    assert left["visitors"] == [] and [u["username"] for u in left["users"]] == [PLAIN[0]]
