@@ -387,7 +387,7 @@ def print_figures(figures: dict[str, Any]) -> None:
         line(timing("st run", block["schemathesis"]["wall_s"]))
         line(f"{'ratio suite / st run':<34} {block['ratio_wall']:.2f}x (medians)")
         line(f"{'requests suite / st run':<34} {block['suite']['requests']['median']:.0f} / "
-             f"{block['schemathesis']['requests']['median']:.0f}")
+             f"{block['schemathesis']['requests']['median']:.0f} ({block['ratio_requests']:.2f}x)")
         line(f"{'peak RSS MB suite / st run':<34} {block['suite']['peak_rss_mb']['max']:.0f} / "
              f"{block['schemathesis']['peak_rss_mb']['max']:.0f}")
     hand = figures["hand_written"]

@@ -190,7 +190,7 @@ def compare_fields(before: dict[str, str], after: dict[str, str], window: Window
                 ancestor = _parent(ancestor)
             if ancestor is not None:
                 continue
-            subs = [f"{p}: {side[p]}" for p in paths if p.startswith(path) and p != path]
+            subs = [f"{p}: {side[p]}" for p in paths if p.startswith((f"{path}.", f"{path}[]"))]
             changes.append(Change(
                 kind=kind, subject=path,
                 before=side[path] if kind == "field-removed" else None,
