@@ -15,7 +15,7 @@ from typing import Any
 
 from rc_contract.ledger import CREATED, PLANNED, REMOVED, Ledger, LedgerEntry, visitor_token
 from rc_contract.redact import Redactor
-from rc_contract.session import RCSession, TransportError
+from rc_contract.session import RCSession, TransportError, json_object
 
 VISITOR_PATH = "/api/v1/livechat/visitor"
 
@@ -95,7 +95,7 @@ class RunObjects:
         payload = {"visitor": {"token": token, "name": visitor.name, "email": visitor.email,
                                "phone": visitor.phone}}
         response = self.session.post(VISITOR_PATH, json=payload)
-        body = _json(response)
+        body = json_object(response)
         if response.status_code != 200 or not isinstance(body.get("visitor"), dict):
             raise SetupError(
                 f"registering a visitor (POST {VISITOR_PATH}) answered {response.status_code}; "
@@ -136,7 +136,7 @@ class RunObjects:
                 "verified": False,
             },
         )
-        body = _json(response)
+        body = json_object(response)
         if response.status_code == 403:
             raise SetupError(
                 "the account lacks create-user, needed to create a user without view-l-room; "
@@ -159,7 +159,7 @@ class RunObjects:
             response = self.session.get(
                 "/api/v1/users.info", params={"username": user.username}, headers=self.auth_headers
             )
-            found = _json(response).get("user")
+            found = json_object(response).get("user")
             if response.status_code != 200 or not isinstance(found, dict):
                 user.removed = True  # never created
                 self.ledger.write(self._entry("user", user.label, REMOVED))
@@ -192,11 +192,3 @@ class RunObjects:
             if user.created_by_run and not user.removed:
                 problems.append(f"user {user.username} could not be deleted")
         return sorted(set(problems))
-
-
-def _json(response: Any) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}

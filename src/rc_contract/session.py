@@ -249,3 +249,12 @@ def _reason(exc: requests.RequestException) -> str:
             return "host name not found"
         return "connection failed or was reset"
     return type(exc).__name__
+
+
+def json_object(response: Any) -> dict[str, Any]:
+    """The body as a JSON object, or ``{}`` when it is not one (an HTML page, a list)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

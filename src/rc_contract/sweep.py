@@ -21,7 +21,7 @@ from rc_contract.objects import VISITOR_PATH
 from rc_contract.paths import ENDPOINT
 from rc_contract.probe import login, logout
 from rc_contract.redact import Redactor
-from rc_contract.session import Pacer, RCSession, Recorder, TransportError
+from rc_contract.session import Pacer, RCSession, Recorder, TransportError, json_object
 from rc_contract.target import TargetError
 
 EXIT_OK, EXIT_LEFT_BEHIND, EXIT_CANNOT_START = 0, 1, 4
@@ -148,7 +148,7 @@ class Sweep:
             response = self.session.get(
                 "/api/v1/users.info", params={"username": username}, headers=self.auth
             )
-            found: Any = _json(response).get("user")
+            found: Any = json_object(response).get("user")
             if response.status_code != 200 or not isinstance(found, dict):
                 self._removed(entry, f"user {username} was already gone (or never created)")
                 return
@@ -160,18 +160,10 @@ class Sweep:
         if response.status_code == 200:
             self._removed(entry, f"removed user {username} ({user_id})")
             return
-        body = _json(response)
+        body = json_object(response)
         if response.status_code == 400 and "invalid-user" in str(body.get("error", "")):
             self._removed(entry, f"user {username} was already gone")
             return
         if response.status_code == 403:
             raise SweepProblem("the account lacks delete-user; sweep with the account the run used")
         raise SweepProblem(f"POST /api/v1/users.delete answered {response.status_code}")
-
-
-def _json(response: Any) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}

@@ -53,6 +53,17 @@ def start_suite(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     )
 
 
+def run_to_end(env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the suite as a subprocess to its end; a hung run is killed, never waited on forever."""
+    process = start_suite(env)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
 def sweep(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rc_contract.cli", "sweep"], cwd=project_root(), env=env,

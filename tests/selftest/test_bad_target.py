@@ -24,20 +24,14 @@ import pytest
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.wire import Request, Response
 
-from .servers import ADMIN_PASSWORD, AGENT, PLAIN, add_account, left_behind, start_suite, suite_env
+from .servers import ADMIN_PASSWORD, AGENT, PLAIN, add_account, left_behind, run_to_end, suite_env
 
 RUN_TIMEOUT_S = 120
 
 
 def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in env.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
-    process = start_suite(env)
-    try:
-        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT_S)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    return run_to_end(env, RUN_TIMEOUT_S)
 
 
 def assert_cannot_start(result: subprocess.CompletedProcess[str], *words: str) -> str:

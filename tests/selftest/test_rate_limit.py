@@ -22,7 +22,16 @@ from rc_contract.reference.wire import Headers, Request, Response
 from rc_contract.run import plan_rate_limit
 from rc_contract.session import Pacer, RateLimitedError, RCSession, Recorder
 
-from .servers import ADMIN_PASSWORD, AGENT, PLAIN, add_account, left_behind, start_suite, suite_env
+from .servers import (
+    ADMIN_PASSWORD,
+    AGENT,
+    PLAIN,
+    add_account,
+    left_behind,
+    run_to_end,
+    start_suite,
+    suite_env,
+)
 
 WINDOW_MS = 1500
 CALLS = 10
@@ -66,13 +75,8 @@ class _OtherClient:
 
 
 def _run(env: dict[str, str]) -> tuple[int, str, str]:
-    process = start_suite(env)
-    try:
-        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT_S)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    return process.returncode, stdout, stderr
+    result = run_to_end(env, RUN_TIMEOUT_S)
+    return result.returncode, result.stdout, result.stderr
 
 
 def _summary(report_dir: Path) -> dict:

@@ -20,7 +20,7 @@ import pytest
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.wire import Request, Response
 
-from .servers import ADMIN_PASSWORD, PLAIN, add_account, left_behind, start_suite, suite_env
+from .servers import ADMIN_PASSWORD, PLAIN, add_account, left_behind, run_to_end, suite_env
 
 RUN_TIMEOUT_S = 120
 # Each puts secrets or personal values where a failure message would quote them.
@@ -64,14 +64,6 @@ class SecretNotes:
         return found | {v.lower() for v in found}
 
 
-def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    process = start_suite(env)
-    try:
-        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT_S)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def _leaks(report_dir: Path, result: subprocess.CompletedProcess[str],
@@ -91,7 +83,7 @@ def test_no_secret_in_any_output(tmp_path, faults):
         notes = SecretNotes(server)
         extra = {"RC_UNPRIVILEGED_USER": PLAIN[0], "RC_UNPRIVILEGED_PASSWORD": PLAIN[1]} if faults \
             else {}
-        result = _run(suite_env(tmp_path, server.url, **extra))
+        result = run_to_end(suite_env(tmp_path, server.url, **extra), RUN_TIMEOUT_S)
         left = left_behind(server)
     assert result.returncode == (1 if faults else 0), result.stdout[-3000:] + result.stderr
     needles = notes.needles()
