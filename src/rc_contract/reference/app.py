@@ -312,16 +312,25 @@ class App:
             400, bodies.meteor_error(error.code, error.reason, error.details), case=error.code
         )
 
-    def users_create(self, ex: Exchange) -> Response:
-        denied = self._require(ex, "create-user") or self._rate_limit(ex)
+    def _admin_call(
+        self, ex: Exchange, permission: str, schema: Any
+    ) -> tuple[dict[str, Any], Response | None]:
+        """The users.* pipeline: auth and permission, limiter, JSON body, validation."""
+        denied = self._require(ex, permission) or self._rate_limit(ex)
         if denied is not None:
-            return denied
+            return {}, denied
         data, bad = self._json_body(ex)
         if bad is not None:
-            return bad
-        message = validate.first_error(validate.USERS_CREATE, data)
+            return {}, bad
+        message = validate.first_error(schema, data)
         if message is not None:
-            return self._invalid(message)
+            return {}, self._invalid(message)
+        return data, None
+
+    def users_create(self, ex: Exchange) -> Response:
+        data, refused = self._admin_call(ex, "create-user", validate.USERS_CREATE)
+        if refused is not None:
+            return refused
         try:
             user = self.state.create_user(
                 username=data["username"],
@@ -355,15 +364,9 @@ class App:
         return self._ok(user=user.public())
 
     def users_delete(self, ex: Exchange) -> Response:
-        denied = self._require(ex, "delete-user") or self._rate_limit(ex)
-        if denied is not None:
-            return denied
-        data, bad = self._json_body(ex)
-        if bad is not None:
-            return bad
-        message = validate.first_error(validate.USERS_DELETE, data)
-        if message is not None:
-            return self._invalid(message)
+        data, refused = self._admin_call(ex, "delete-user", validate.USERS_DELETE)
+        if refused is not None:
+            return refused
         try:
             self.state.delete_user(data["userId"])
         except StateError as error:
