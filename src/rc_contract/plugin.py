@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -219,6 +220,22 @@ def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
         _redact_report(state.run, report)
 
 
+class RedactedFailure:
+    """A failure's text once redacted. It keeps the one-line crash message that pytest's
+    short summary and JUnit's ``message`` attribute read from ``longrepr.reprcrash``."""
+
+    def __init__(self, text: str, message: str) -> None:
+        self.text = text
+        self.reprcrash = SimpleNamespace(message=message)
+
+    def toterminal(self, out: Any) -> None:
+        for line in self.text.splitlines():
+            out.line(line)
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def _redact_report(run: Run, report: pytest.TestReport) -> None:
     """Secrets and personal data never reach the terminal, JUnit or HTML."""
     redact = run.redactor.text
@@ -227,7 +244,10 @@ def _redact_report(run: Run, report: pytest.TestReport) -> None:
             path, line, reason = report.longrepr
             report.longrepr = (path, line, redact(reason))
         else:
-            report.longrepr = redact(str(report.longrepr))
+            text = redact(str(report.longrepr))
+            crash = getattr(report.longrepr, "reprcrash", None)
+            message = redact(crash.message) if crash is not None else _summary_line(text)
+            report.longrepr = RedactedFailure(text, message)
     report.sections = [(title, redact(text)) for title, text in report.sections]
 
 
@@ -270,7 +290,10 @@ def _transport_error(exc: BaseException) -> TransportError | None:
 
 
 def _failure_line(report: pytest.TestReport) -> str:
-    text = str(report.longrepr)
+    return _summary_line(str(report.longrepr))
+
+
+def _summary_line(text: str) -> str:
     # A Schemathesis failure group: name each distinct failure (ST101 Server error, ...).
     found = [m.group(1).strip() for m in map(_SCHEMATHESIS_FAILURE.match, text.splitlines()) if m]
     if found:

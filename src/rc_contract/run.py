@@ -110,7 +110,7 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
 
 
-@dataclass
+@dataclass(repr=False)
 class Run:
     settings: Settings
     notify: Callable[[str], None] = print
@@ -136,6 +136,11 @@ class Run:
     _closed: bool = False
 
     # -- what the cases read ------------------------------------------------
+    def __repr__(self) -> str:
+        # Short on purpose: pytest prints fixture values in failure reports, and the
+        # full state (every recorded exchange) has no place there.
+        return f"Run(id={self.run_id!r}, url={self.url!r})"
+
     @property
     def server_version(self) -> RCVersion:
         assert self.detected is not None
