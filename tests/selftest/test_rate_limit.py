@@ -29,7 +29,6 @@ from .servers import (
     add_account,
     left_behind,
     run_to_end,
-    start_suite,
     suite_env,
 )
 
@@ -190,14 +189,9 @@ def test_rocket_chat_default_limits_pass_and_match_the_estimate(tmp_path):
     with server:
         env = suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
                         RC_UNPRIVILEGED_PASSWORD=PLAIN[1])
-        process = start_suite(env)
-        try:
-            stdout, stderr = process.communicate(timeout=600)
-        finally:
-            if process.poll() is None:
-                process.kill()
+        result = run_to_end(env, timeout=600)
         left = left_behind(server)
-    assert process.returncode == 0, stdout[-4000:] + stderr[-2000:]
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     summary = _summary(tmp_path)
     assert left["visitors"] == []
     estimate = summary["rate_limit"]["estimated_wait_s"]
