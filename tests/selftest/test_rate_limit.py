@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from rc_contract.ratelimit import plan_rate_limit
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.wire import Headers, Request, Response
-from rc_contract.run import plan_rate_limit
 from rc_contract.session import Pacer, RateLimitedError, RCSession, Recorder
 
 from .servers import (
