@@ -63,9 +63,6 @@ SETTINGS: dict[str, Setting] = {
     )
 }
 
-# Values that must never be printed back, even in an error message.
-SECRET_SETTINGS = {"RC_PASSWORD", "RC_AUTH_TOKEN", "RC_UNPRIVILEGED_PASSWORD"}
-
 
 @dataclass(frozen=True)
 class Credentials:
