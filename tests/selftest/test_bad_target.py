@@ -139,22 +139,23 @@ def test_wrong_credentials(tmp_path):
     assert left == {"users": [], "visitors": []}
 
 
-def test_account_without_view_l_room(tmp_path):
-    with ReferenceServer(version="9.0.0", admin_password=ADMIN_PASSWORD) as server:
-        add_account(server, *PLAIN, ["user"])
-        result = _run(suite_env(tmp_path, server.url, *PLAIN))
-        left = left_behind(server)
-    assert_cannot_start(result, "view-l-room", "livechat-agent")
-    assert left["visitors"] == [] and [u["username"] for u in left["users"]] == [PLAIN[0]]
+# (account, its roles, words the one line must hold): the permission and the fix.
+MISSING_PERMISSION = {
+    "without-view-l-room": (PLAIN, ["user"], ("view-l-room", "livechat-agent")),
+    "without-create-user-and-no-unprivileged-user": (
+        AGENT, ["livechat-agent"], ("create-user", "RC_UNPRIVILEGED_USER")),
+}
 
 
-def test_account_without_create_user_and_no_unprivileged_user(tmp_path):
+@pytest.mark.parametrize("case", list(MISSING_PERMISSION))
+def test_account_missing_a_permission(tmp_path, case):
+    account, roles, words = MISSING_PERMISSION[case]
     with ReferenceServer(version="9.0.0", admin_password=ADMIN_PASSWORD) as server:
-        add_account(server, *AGENT, ["livechat-agent"])
-        result = _run(suite_env(tmp_path, server.url, *AGENT))
+        add_account(server, *account, roles)
+        result = _run(suite_env(tmp_path, server.url, *account))
         left = left_behind(server)
-    assert_cannot_start(result, "create-user", "RC_UNPRIVILEGED_USER")
-    assert left["visitors"] == [] and [u["username"] for u in left["users"]] == [AGENT[0]]
+    assert_cannot_start(result, *words)
+    assert left["visitors"] == [] and [u["username"] for u in left["users"]] == [account[0]]
 
 
 @pytest.mark.parametrize("value", ["v8", "8.x", "latest", "8.5.2.1"])

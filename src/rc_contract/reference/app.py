@@ -215,15 +215,29 @@ class App:
             return self._ok(version=full, info=details)
         return self._ok(version=self.profile.short_version)
 
+    def _json_call(
+        self, ex: Exchange, permission: str | None = None, schema: Any = None
+    ) -> tuple[Any, Response | None]:
+        """The pipeline of a JSON POST: auth and permission (unless ``permission`` is None),
+        limiter, JSON body, then validation against ``schema`` when one is given."""
+        denied = self._require(ex, permission) if permission is not None else None
+        denied = denied or self._rate_limit(ex)
+        if denied is not None:
+            return {}, denied
+        data, bad = self._json_body(ex)
+        if bad is not None:
+            return {}, bad
+        message = validate.first_error(schema, data) if schema is not None else None
+        if message is not None:
+            return {}, self._invalid(message)
+        return data, None
+
     # session -------------------------------------------------------------------
 
     def login(self, ex: Exchange) -> Response:
-        limited = self._rate_limit(ex)
-        if limited is not None:
-            return limited
-        data, bad = self._json_body(ex)
-        if bad is not None:
-            return bad
+        data, refused = self._json_call(ex)
+        if refused is not None:
+            return refused
         name = (data.get("user") or data.get("username")) if isinstance(data, dict) else None
         password = data.get("password") if isinstance(data, dict) else None
         if isinstance(name, dict):  # {"user": {"username": ...}} is also accepted upstream
@@ -262,15 +276,9 @@ class App:
     # livechat visitors -----------------------------------------------------------
 
     def register_visitor(self, ex: Exchange) -> Response:
-        limited = self._rate_limit(ex)
-        if limited is not None:
-            return limited
-        data, bad = self._json_body(ex)
-        if bad is not None:
-            return bad
-        message = validate.first_error(validate.REGISTER_VISITOR, data)
-        if message is not None:
-            return self._invalid(message)
+        data, refused = self._json_call(ex, schema=validate.REGISTER_VISITOR)
+        if refused is not None:
+            return refused
         fields = data["visitor"]
         if not fields["token"].strip():
             body = bodies.meteor_error("error-invalid-token", "Token cannot be empty")
@@ -312,23 +320,8 @@ class App:
             400, bodies.meteor_error(error.code, error.reason, error.details), case=error.code
         )
 
-    def _admin_call(
-        self, ex: Exchange, permission: str, schema: Any
-    ) -> tuple[dict[str, Any], Response | None]:
-        """The users.* pipeline: auth and permission, limiter, JSON body, validation."""
-        denied = self._require(ex, permission) or self._rate_limit(ex)
-        if denied is not None:
-            return {}, denied
-        data, bad = self._json_body(ex)
-        if bad is not None:
-            return {}, bad
-        message = validate.first_error(schema, data)
-        if message is not None:
-            return {}, self._invalid(message)
-        return data, None
-
     def users_create(self, ex: Exchange) -> Response:
-        data, refused = self._admin_call(ex, "create-user", validate.USERS_CREATE)
+        data, refused = self._json_call(ex, "create-user", validate.USERS_CREATE)
         if refused is not None:
             return refused
         try:
@@ -364,7 +357,7 @@ class App:
         return self._ok(user=user.public())
 
     def users_delete(self, ex: Exchange) -> Response:
-        data, refused = self._admin_call(ex, "delete-user", validate.USERS_DELETE)
+        data, refused = self._json_call(ex, "delete-user", validate.USERS_DELETE)
         if refused is not None:
             return refused
         try:
