@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rc_contract.contract import Expectation
+from rc_contract.contract.catalogue import DEFAULT_CASE
 
 # Rocket.Chat adds `stack` to error bodies only when run with TEST_MODE.
 TOLERATED_KEYS = {"stack"}
@@ -69,6 +70,39 @@ def check_exact_body(answer: Answer, expectation: Expectation) -> None:
             )
     extra = set(body) - set(expectation.body) - set(expectation.optional) - TOLERATED_KEYS
     assert not extra, f"the {answer.status} body has unexpected keys {sorted(extra)}"
+
+
+def check_one_of(answer: Answer, expectations: list[Expectation]) -> Expectation:
+    """The answer of one of the versions a server may run (``9.0`` may be a 9.0 release
+    candidate): return the expectation it met."""
+    failures = []
+    for expectation in expectations:
+        try:
+            check_exact_body(answer, expectation)
+        except AssertionError as exc:
+            failures.append((expectation, str(exc)))
+        else:
+            return expectation
+    if len(failures) == 1:
+        raise AssertionError(failures[0][1])
+    raise AssertionError(
+        "the answer matches none of the versions the server may run: "
+        + "; ".join(f"as {e.versions}: {message}" for e, message in failures)
+    )
+
+
+def check_clause_body(run: Any, clause_id: str, answer: Answer, case: str = DEFAULT_CASE) -> None:
+    """The clause's exact answer for the server's version; where the server may run
+    versions that answer differently, any of them, and which one it gave is recorded."""
+    expectations = run.expectations(clause_id, case)
+    met = check_one_of(answer, expectations)
+    if len(expectations) > 1:
+        run.observe(
+            clause_id, case,
+            "the versions it may run answer differently ("
+            + " / ".join(str(e.versions) for e in expectations) + ")",
+            f"the {met.versions} answer",
+        )
 
 
 def check_error_envelope(answer: Answer) -> None:

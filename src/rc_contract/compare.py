@@ -212,8 +212,12 @@ def _answer_changes(b: dict[str, Any], a: dict[str, Any], clauses: list[str], wi
     status = a["status"]
     if b["status"] != status:
         # A different status is a different answer: its keys and texts differ with it.
+        # Documented by a changelog line of the case's clauses for a release crossed.
+        documented = [f"{cid} changelog: {text}" for cid, text, version in _changelogs(catalogue, clauses)
+                      if window.crosses(version)]
         return [Change("status", f"HTTP {b['status']} answer", str(b["status"]), str(status),
-                       True, clauses, details=[f"error: {b.get('error')!r} -> {a.get('error')!r}"])]
+                       True, clauses, details=[f"error: {b.get('error')!r} -> {a.get('error')!r}"],
+                       documented=documented)]
     changes = []
     before_body, after_body = b.get("body"), a.get("body")
     if not isinstance(before_body, dict) or not isinstance(after_body, dict):

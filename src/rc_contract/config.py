@@ -19,7 +19,6 @@ DEFAULT_FUZZ_EXAMPLES = 50
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_REPORT_DIR = "reports"
 DEFAULT_REFERENCE_VERSION = "9.0.0"
-SUPPORTED_REFERENCE = ("8.3", "8.4", "8.5", "9.0")
 
 
 class ConfigError(Exception):
@@ -109,8 +108,19 @@ def _version(name: str, value: str | None) -> RCVersion | None:
         return RCVersion.parse(value)
     except VersionError:
         raise ConfigError(
-            f"{name}={value!r} is not a version; use MAJOR.MINOR.PATCH, e.g. {name}=8.5.2"
+            f"{name}={value!r} is not a version; use MAJOR.MINOR.PATCH[-PRERELEASE], "
+            f"e.g. {name}=8.5.2 or {name}=9.0.0-rc.3"
         ) from None
+
+
+def _reference_version(value: str) -> RCVersion:
+    """A version the bundled reference server emulates (``8.5`` is the line's newest patch)."""
+    from rc_contract.reference.versions import resolve as emulated
+
+    try:
+        return RCVersion.parse(emulated(value).version)
+    except ValueError as exc:
+        raise ConfigError(f"RC_REFERENCE_VERSION={value!r} is not emulated by the bundled server: {exc}") from None
 
 
 def _url(value: str) -> str:
@@ -192,16 +202,7 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
             "set the number of generated cases, e.g. RC_FUZZ_EXAMPLES=100"
         )
 
-    reference = _version("RC_REFERENCE_VERSION", values["RC_REFERENCE_VERSION"]) or RCVersion.parse(
-        DEFAULT_REFERENCE_VERSION
-    )
-    if f"{reference.major}.{reference.minor}" not in SUPPORTED_REFERENCE or (
-        reference.major == 9 and reference.patch != 0
-    ):
-        raise ConfigError(
-            f"RC_REFERENCE_VERSION={values['RC_REFERENCE_VERSION']!r} is not emulated; "
-            "use 8.3.x, 8.4.x, 8.5.x or 9.0.0"
-        )
+    reference = _reference_version(values["RC_REFERENCE_VERSION"] or DEFAULT_REFERENCE_VERSION)
     faults = tuple(f.strip() for f in (values["RC_REFERENCE_FAULTS"] or "").split(",") if f.strip())
     if faults and url:
         raise ConfigError(

@@ -95,7 +95,7 @@ def _registered_ids() -> list[str]:
 def suite_checks() -> list[Any]:
     def token_absent(ctx: Any, response: Any, case: Any) -> bool | None:
         run = ACTIVE["run"]
-        if run is not None and run.catalogue["VI-TOKEN-ABSENT"].applies_to(run.contract_version):
+        if run is not None and run.token_must_be_absent:
             check_no_token(Answer.of(response), run.registered_tokens)
         return None
 

@@ -141,8 +141,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     notify(
         f"target {run.url} ({'bundled reference server' if run.reference else 'RC_URL'}), "
         f"Rocket.Chat {run.server_version} from {run.detected.source if run.detected else '?'}, "
-        f"judged by the {run.contract_version} contract"
+        f"judged by the {_contract_name(run)} contract"
     )
+
+
+def _contract_name(run: Run) -> str:
+    version = run.contract_version
+    if version.exact:
+        return str(version)
+    return f"{version} (any known {version} release: {', '.join(map(str, run.releases.candidates(version)))})"
 
 
 def _cannot_start(session: pytest.Session, state: State, message: str) -> None:
@@ -185,7 +192,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if run is None or not clause_ids:
         return
     clauses = [run.catalogue[cid] for cid in clause_ids]
-    if not any(c.applies_to(run.contract_version) for c in clauses):
+    version = run.contract_version
+    if not any(c.applies_to(version) or c.observes(version) for c in clauses):
         pytest.skip(NOTICE_PREFIX + " ".join(c.notice_for(run.contract_version) for c in clauses))
 
 

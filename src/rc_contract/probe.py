@@ -62,7 +62,11 @@ def logout(session: RCSession, headers: dict[str, str]) -> None:
 
 
 def detect_version(session: RCSession, headers: dict[str, str]) -> DetectedVersion:
-    """``GET /api/info`` with the logged-in account; a major.minor answer counts as ``.0``."""
+    """``GET /api/info`` with the logged-in account (section 5 of rocketchat-behaviour.md).
+
+    Accounts holding view-statistics see the full version (``8.5.2``, ``9.0.0-rc.3``);
+    others see ``MAJOR.MINOR``, which stands for any release of that line.
+    """
     response = session.get("/api/info", headers=headers)
     body = _json_or_fail(response, "GET /api/info")
     text = body.get("version")
@@ -75,10 +79,13 @@ def detect_version(session: RCSession, headers: dict[str, str]) -> DetectedVersi
         version = RCVersion.parse(text)
     except VersionError:
         raise TargetError(
-            f"GET /api/info reported version {text!r}, which is not MAJOR.MINOR[.PATCH]; "
-            "set RC_SERVER_VERSION"
+            f"GET /api/info reported version {text!r}, which is not a Rocket.Chat version "
+            "(MAJOR.MINOR[.PATCH][-PRERELEASE]); set RC_SERVER_VERSION"
         ) from None
     source = "GET /api/info"
-    if text.count(".") == 1:
-        source += " (major.minor only, counted as .0; grant view-statistics or set RC_SERVER_VERSION)"
+    if not version.exact:
+        source += (
+            f" (major.minor only: any {version} release or release candidate; grant "
+            "view-statistics or set RC_SERVER_VERSION for the exact version)"
+        )
     return DetectedVersion(version, source)

@@ -66,7 +66,7 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
             "reference_faults": list(run.settings.reference_faults),
             "rate_limit_bypass": run.rate_limit_bypass,
         },
-        "contract_version": str(run.contract_version) if run.detected else None,
+        "contract_version": str(run.judged_by) if run.judged_by else None,
         "clauses": [
             {
                 "id": c.id,
@@ -79,9 +79,12 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
             }
             for c in clauses
         ],
-        "notices": [
+        "notices": [{"clause": None, "message": n} for n in run.notices] + [
             {"clause": c.id, "message": c.message} for c in clauses if c.outcome == NOTICE
         ],
+        # Where the catalogue's evidence is unknown (or the server's line answers
+        # differently per release): what the server did, never asserted.
+        "observed": list(run.observed),
         "errors": [t.message for t in tests if t.outcome == ERROR],
         "cleanup_problems": run.cleanup_problems,
         "requests": run.recorder.requests_sent,
@@ -116,7 +119,11 @@ def summary_markdown(data: dict[str, Any]) -> str:
         lines.append(f"| {clause['id']} | {clause['outcome']} | {clause['title']} | {message} |")
     if data["notices"]:
         lines += ["", "## What changes on upgrade", ""]
-        lines += [f"- **{n['clause']}**: {n['message']}" for n in data["notices"]]
+        lines += [f"- **{n['clause'] or 'version'}**: {n['message']}" for n in data["notices"]]
+    if data["observed"]:
+        lines += ["", "## Seen, not asserted (the facts are not known for this version)", ""]
+        lines += [f"- **{o['clause']}** ({o['case']}) on {o['version']}: {o['expected']}; "
+                  f"this server: {o['saw']}" for o in data["observed"]]
     if data["errors"] or data["cleanup_problems"]:
         lines += ["", "## Errors of the run", ""]
         lines += [f"- {e}" for e in data["errors"] + data["cleanup_problems"]]
@@ -213,6 +220,11 @@ def terminal_table(run: Run, tests: list[TestOutcome]) -> list[str]:
         if len(note) > 110:
             note = note[:107] + "..."
         lines.append(f"  {c.id:<{width}}  {c.outcome.upper():<8}{run.redactor.text(note)}")
+    for notice in run.notices:
+        lines.append(f"rc-contract: notice: {notice}")
+    for seen in run.observed:
+        lines.append(f"rc-contract: seen, not asserted: {seen['clause']} ({seen['case']}) on "
+                     f"{seen['version']}: {seen['expected']}; this server: {seen['saw']}")
     errors = [t.message for t in tests if t.outcome == ERROR]
     if errors:
         lines.append("rc-contract: errors of the run (no answer from the server; not contract "

@@ -18,6 +18,8 @@ import requests
 from rc_contract import interrupts
 from rc_contract.config import Credentials, Settings
 from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_catalogue
+from rc_contract.contract.catalogue import DEFAULT_CASE, Expectation
+from rc_contract.contract.releases import Releases, UnsupportedVersion, load_releases
 from rc_contract.ledger import Ledger
 from rc_contract.objects import RunObjects, SetupError, User, Visitor
 from rc_contract.paths import ENDPOINT
@@ -63,6 +65,7 @@ class Run:
     redactor: Redactor = field(default_factory=Redactor)
     recorder: Recorder = field(default_factory=Recorder)
     catalogue: Catalogue = field(default_factory=load_catalogue)
+    releases: Releases = field(default_factory=load_releases)
     document: LoadedDocument = field(default_factory=load_bundled)
     reference: ReferenceProcess | None = None
     url: str = ""
@@ -70,6 +73,14 @@ class Run:
     auth: dict[str, str] = field(default_factory=dict)
     unprivileged_auth: dict[str, str] = field(default_factory=dict)
     detected: DetectedVersion | None = None
+    # The contract the server is judged by (the server's own version unless it is
+    # unknown to the suite or RC_CONTRACT_VERSION says otherwise).
+    judged_by: RCVersion | None = None
+    # Notices about the run as a whole (a version the suite does not know).
+    notices: list[str] = field(default_factory=list)
+    # What the server did where the catalogue is unsure (unknown evidence, or a
+    # MAJOR.MINOR version whose releases differ): recorded, never asserted.
+    observed: list[dict[str, str]] = field(default_factory=list)
     objects: RunObjects | None = None
     external_ids_visitor: str | None = None
     rate_limit_bypass: bool | None = None
@@ -93,7 +104,28 @@ class Run:
 
     @property
     def contract_version(self) -> RCVersion:
-        return self.settings.contract_version or self.server_version
+        assert self.judged_by is not None
+        return self.judged_by
+
+    def expectations(self, clause_id: str, case: str = DEFAULT_CASE) -> list[Expectation]:
+        """What the catalogue expects of this server: one expectation, or several when the
+        server may run any of a line's versions and they differ."""
+        candidates = self.releases.candidates(self.contract_version)
+        return self.catalogue[clause_id].expectations_for(candidates, case)
+
+    @property
+    def token_must_be_absent(self) -> bool:
+        """VI-TOKEN-ABSENT is asserted only where every version the server may run drops it."""
+        return all(e.behaviour == ("token", "absent") for e in self.expectations("VI-TOKEN-ABSENT"))
+
+    def observe(self, clause_id: str, case: str, expected: str, saw: str) -> str:
+        """Record what the server did where the suite asserts nothing; return the line said."""
+        line = f"{clause_id} ({case}) on {self.contract_version}: {expected}; this server: {saw}"
+        record = {"clause": clause_id, "case": case, "version": str(self.contract_version),
+                  "expected": expected, "saw": saw}
+        if record not in self.observed:
+            self.observed.append(record)  # the terminal's closing lines and the reports say it
+        return line
 
     @property
     def visitors(self) -> dict[str, Visitor]:
@@ -153,6 +185,7 @@ class Run:
             self.detected = DetectedVersion(settings.server_version, "RC_SERVER_VERSION")
         else:
             self.detected = detect_version(self.session, self.auth)
+        self._judge_version()
         self._preflight()
 
         ledger = Ledger(settings.report_dir)
@@ -165,6 +198,19 @@ class Run:
         self._unprivileged_user()
         for label in VISITOR_LABELS:
             self.objects.register_visitor(label)
+
+    def _judge_version(self) -> None:
+        """Which contract judges the server; a version the suite cannot judge stops the run."""
+        assert self.detected is not None
+        wanted = self.settings.contract_version or self.detected.version
+        setting = "RC_CONTRACT_VERSION" if self.settings.contract_version else self.detected.source
+        try:
+            self.judged_by, notice = self.releases.judge(wanted)
+        except UnsupportedVersion as exc:
+            raise TargetError(f"{exc} (version from {setting})") from None
+        if notice:
+            self.notices.append(notice)
+            self.notify(f"notice: {notice}")
 
     def _preflight(self) -> None:
         """One visitors.info call: does the account hold view-l-room, is it rate limited?"""

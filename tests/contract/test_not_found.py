@@ -4,15 +4,13 @@ import secrets
 
 import pytest
 
-from rc_contract.checks import Answer, check_exact_body
+from rc_contract.checks import Answer, check_clause_body
 
 pytestmark = pytest.mark.clause("VI-NOT-FOUND")
 
 
 def _check(rc, response):
-    check_exact_body(
-        Answer.of(response), rc.catalogue["VI-NOT-FOUND"].expectation(rc.contract_version)
-    )
+    check_clause_body(rc, "VI-NOT-FOUND", Answer.of(response))
 
 
 def test_unknown_id(rc):

@@ -56,15 +56,46 @@ def test_bad_configuration_is_one_clear_line(values, message):
     assert "pw-secret-1" not in text
 
 
-def test_major_minor_counts_as_dot_zero():
-    assert str(RCVersion.parse("8.5")) == "8.5.0"
+def test_major_minor_is_a_line_that_orders_as_dot_zero():
+    line = RCVersion.parse("8.5")
+    assert not line.exact and str(line) == "8.5"
+    assert line == RCVersion.parse("8.5.0")
     assert RCVersion.parse("8.4.1") < RCVersion.parse("8.5.0") < RCVersion.parse("9.0.0")
+
+
+@pytest.mark.parametrize(
+    "text", ["9.0", "9.0.0", "9.0.0-rc.3", "8.10.0-develop", "9.1.0-rc.4", "v8.5.2", "8.5.2+build.7"]
+)
+def test_every_version_string_a_server_gives_parses(text):
+    assert RCVersion.parse(text).major in (8, 9)
+
+
+@pytest.mark.parametrize("text", ["", "8", "eight", "8.x", "8.5.2.1", "8.5-rc", "9.0.0-"])
+def test_what_is_not_a_version_is_refused(text):
+    with pytest.raises(ValueError, match="not a Rocket.Chat version"):
+        RCVersion.parse(text)
+
+
+def test_versions_order_the_semver_way():
+    """A prerelease comes before its release; numeric identifiers compare as numbers."""
+    ordered = ["8.4.1", "8.10.0-develop", "8.10.0-rc.1", "8.10.0", "9.0.0-rc.1", "9.0.0-rc.3",
+               "9.0.0-rc.10", "9.0.0", "9.0.1", "9.1.0-rc.0", "9.1.0-rc.4"]
+    parsed = [RCVersion.parse(text) for text in ordered]
+    assert sorted(reversed(parsed)) == parsed
+    assert [str(v) for v in parsed] == ordered
 
 
 @pytest.mark.parametrize(
     ("range_text", "version", "inside"),
     [(">=8.5.0", "8.4.1", False), (">=8.5.0", "8.5.0", True), (">=8.4.0", "9.0.0", True),
-     ("<9.0.0", "8.5.2", True), ("<9.0.0", "9.0.0", False), ("all", "1.0.0", True)],
+     ("<9.0.0", "8.5.2", True), ("<9.0.0", "9.0.0", False), ("all", "1.0.0", True),
+     # semver, not PEP 440: a release candidate is before its release, inside "<9.0.0".
+     ("<9.0.0", "9.0.0-rc.3", True), (">=9.0.0", "9.0.0-rc.8", False),
+     (">=9.0.0", "9.1.0-rc.4", True), (">=9.0.0-rc.3", "9.0.0-rc.2", False),
+     (">=9.0.0-rc.3", "9.0.0-rc.3", True),
+     (">=8.3.4,<8.4.0 || >=8.4.2,<8.5.0", "8.4.1", False),
+     (">=8.3.4,<8.4.0 || >=8.4.2,<8.5.0", "8.4.4", True),
+     (">=8.3.4,<8.4.0 || >=8.4.2,<8.5.0", "8.3.8", True)],
 )
 def test_version_ranges(range_text, version, inside):
     assert VersionRange(range_text).contains(RCVersion.parse(version)) is inside

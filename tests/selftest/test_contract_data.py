@@ -7,12 +7,16 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from jsonschema import Draft7Validator
 
 from rc_contract.contract import load_bundled, load_catalogue, load_document
+from rc_contract.contract.catalogue import parse_catalogue
+from rc_contract.contract.releases import UnsupportedVersion, load_releases
 from rc_contract.contract.document import DOCS_JSON, fuzz_document, strict_ok_schema
 from rc_contract.contract.patches import load_registry
 from rc_contract.paths import ENDPOINT, project_root, spec_dir
+from rc_contract.versions import RCVersion
 
 ROOT = project_root()
 SHARED = ROOT.parent / "shared"
@@ -167,3 +171,94 @@ def test_catalogue_holds_design_clauses_with_ranges():
         assert re.fullmatch(r"VI-[A-Z0-9-]+", clause.id)
         if str(clause.versions) != "all":
             assert clause.notice, f"{clause.id} is version-gated but says nothing about upgrades"
+
+
+# -- evidence per expectation (spec/clauses.yaml) and the versions the suite knows --
+
+def _raw_catalogue():
+    return yaml.safe_load((ROOT / "spec" / "clauses.yaml").read_text("utf-8"))
+
+
+def test_every_expectation_records_its_evidence():
+    """Each `expect` entry says how it is known; a version-gated clause says it for its gate."""
+    for clause in _raw_catalogue()["clauses"]:
+        for index, entry in enumerate(clause.get("expect", [])):
+            where = f"{clause['id']} expect[{index}] ({entry.get('versions')})"
+            evidence = entry.get("evidence")
+            assert isinstance(evidence, dict), f"{where} has no evidence field"
+            assert evidence.get("level") in ("verified", "inferred", "unknown"), where
+            assert evidence.get("source"), f"{where}: evidence without a source"
+            if evidence["level"] == "verified":
+                assert evidence.get("at"), f"{where}: verified, but at which versions?"
+        if clause["versions"] != "all" and not clause.get("expect"):
+            assert "evidence" in clause, f"{clause['id']} is version-gated without evidence"
+
+
+def test_the_catalogue_refuses_an_expectation_without_evidence():
+    raw = _raw_catalogue()
+    entry = next(c for c in raw["clauses"] if c["id"] == "VI-AUTH-401")["expect"][0]
+    del entry["evidence"]
+    with pytest.raises(ValueError, match="evidence"):
+        parse_catalogue(raw)
+
+
+def test_each_version_dependent_case_covers_every_known_version():
+    """A known version with no expectation would stop a case: every case covers them all."""
+    catalogue, releases = load_catalogue(), load_releases()
+    for clause in catalogue.clauses:
+        for case in {e.case for e in clause.expectations}:
+            for version in releases.known():
+                if clause.applies_to(version) or clause.observes(version):
+                    clause.expectation(version, case)  # raises LookupError when uncovered
+
+
+def test_unknown_spans_of_the_behaviour_document_are_unknown_in_the_catalogue():
+    """rocketchat-behaviour.md: the token on 8.3.4+ and 8.4.2+, visitorId[]=a on 8.1 to 8.3."""
+    catalogue = load_catalogue()
+    token, param = catalogue["VI-TOKEN-ABSENT"], catalogue["VI-PARAM-TYPE"]
+    for text in ("8.3.4", "8.3.8", "8.4.2", "8.4.4"):
+        assert token.expectation(RCVersion.parse(text)).evidence.level == "unknown", text
+    for text in ("8.3.3", "8.4.1", "8.5.0", "9.0.0"):
+        assert token.expectation(RCVersion.parse(text)).evidence.level != "unknown", text
+    for text in ("8.1.0", "8.2.4", "8.3.8"):
+        entry = param.expectation(RCVersion.parse(text), "array-brackets")
+        assert entry.evidence.level == "unknown", text
+    assert param.expectation(RCVersion.parse("8.4.0"), "array-brackets").evidence.level == "inferred"
+
+
+def test_a_release_candidate_is_judged_before_its_release():
+    """9.0.0-rc.3 keeps the 8.x 401 body (section 3) and has 9.0's 403 errorType."""
+    catalogue = load_catalogue()
+    rc = RCVersion.parse("9.0.0-rc.3")
+    assert "status" in catalogue["VI-AUTH-401"].expectation(rc).body
+    assert "errorType" in catalogue["VI-PERM-403"].expectation(rc).optional
+    assert "status" not in catalogue["VI-AUTH-401"].expectation(RCVersion.parse("9.1.0-rc.4")).body
+
+
+@pytest.mark.parametrize(
+    ("text", "judged_by", "notice"),
+    [("9.0.0", "9.0.0", None), ("9.0.0-rc.3", "9.0.0-rc.3", None), ("8.5.5", "8.5.5", None),
+     ("9.1.0-rc.4", "9.0.0", "newer than the newest"), ("8.1.5", "8.3.0", "older than the oldest"),
+     ("8.0.0", "8.3.0", "older than the oldest"), ("8.10.0-develop", "8.10.0-develop", "not a release"),
+     ("9.0", "9.0", None)],
+)
+def test_how_each_version_is_judged(text, judged_by, notice):
+    version, said = load_releases().judge(RCVersion.parse(text))
+    assert str(version) == judged_by
+    assert (said is None) if notice is None else (notice in said)
+
+
+@pytest.mark.parametrize("text", ["7.0.0", "7.99.99", "8.0.0-rc.1"])
+def test_before_8_0_cannot_be_judged(text):
+    with pytest.raises(UnsupportedVersion, match="older than 8.0.0"):
+        load_releases().judge(RCVersion.parse(text))
+
+
+def test_a_major_minor_version_stands_for_every_known_release_of_its_line():
+    releases = load_releases()
+    line = [str(v) for v in releases.candidates(RCVersion.parse("9.0"))]
+    assert line == [f"9.0.0-rc.{n}" for n in range(1, 9)] + ["9.0.0"]
+    assert [str(v) for v in releases.candidates(RCVersion.parse("8.6"))] == [
+        "8.6.0", "8.6.1", "8.6.2", "8.6.3", "8.6.4"]
+    both = load_catalogue()["VI-AUTH-401"].expectations_for(releases.candidates(RCVersion.parse("9.0")))
+    assert [str(e.versions) for e in both] == ["<9.0.0", ">=9.0.0"]

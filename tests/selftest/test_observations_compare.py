@@ -26,7 +26,10 @@ from rc_contract.redact import MASK, Redactor
 
 from .runner import SuiteResult, run_suite
 
-VERSIONS = ("8.3.3", "8.4.1", "8.5.0", "9.0.0")
+# The historical lines, the first and last 8.x line in support, 9.0's release
+# candidate and 9.0.0: each pair in version order is an upgrade people make.
+VERSIONS = ("8.3.3", "8.4.1", "8.5.5", "8.9.0", "9.0.0-rc.3", "9.0.0")
+ARRAY_CASE = "HTTP 400 answer"
 EXTIDS = "visitor.externalIds"
 AUTH_401 = "VI-AUTH-401"
 
@@ -35,17 +38,29 @@ EXPECTED: dict[tuple[str, str], set[tuple[str, str, str | None, str | None, bool
     ("8.3.3", "8.4.1"): {
         ("field-added", EXTIDS, None, "array", False),
         ("clause", "VI-EXTIDS-SHAPE", "notice", "passed", False),
+        # visitorId[]=<id>: refused on this 8.3 (unknown there), coerced from 8.4.0.
+        ("status", ARRAY_CASE, "400", "200", True),
     },
-    ("8.4.1", "8.5.0"): {
+    ("8.4.1", "8.5.5"): {
         ("field-removed", "visitor.token", "string", None, True),
         ("clause", "VI-TOKEN-ABSENT", "notice", "passed", False),
     },
-    ("8.5.0", "9.0.0"): {
+    # Nothing in sections 1 to 8 of rocketchat-behaviour.md changed between 8.5 and 8.9.
+    ("8.5.5", "8.9.0"): set(),
+    # The upgrade users face now (section 3): the 401 loses `status` and `message`,
+    # the 403 gains `errorType`, which the contract declares optional from 9.0.0-rc.3.
+    ("8.9.0", "9.0.0"): {
         ("body-key-removed", "HTTP 401 body `status`", "string", None, True),
         ("body-key-removed", "HTTP 401 body `message`", "string", None, True),
-        # Documented as optional from 9.0 (spec/clauses.yaml VI-PERM-403): an added
-        # key is reported, never breaking.
         ("body-key-added", "HTTP 403 body `errorType`", None, "string", False),
+    },
+    # A release candidate on staging: the 403 already changed, the 401 not yet.
+    ("8.9.0", "9.0.0-rc.3"): {
+        ("body-key-added", "HTTP 403 body `errorType`", None, "string", False),
+    },
+    ("9.0.0-rc.3", "9.0.0"): {
+        ("body-key-removed", "HTTP 401 body `status`", "string", None, True),
+        ("body-key-removed", "HTTP 401 body `message`", "string", None, True),
     },
 }
 
@@ -86,8 +101,8 @@ def test_each_run_writes_observations_and_evidence(runs: dict[str, SuiteResult])
         assert fields["visitor._id"] == "string"
         assert fields["visitor.phone[].phoneNumber"] == "string"
         assert fields["visitor.visitorEmails[].address"] == "string"
-        assert ("visitor.token" in fields) == (version < "8.5.0")
-        assert (EXTIDS in fields) == (version >= "8.4.1")
+        assert ("visitor.token" in fields) == (version in ("8.3.3", "8.4.1"))
+        assert (EXTIDS in fields) == (version != "8.3.3")
         if EXTIDS in fields:
             assert fields["visitor.externalIds[].metadata"] == "object"
             # Free-form app data: typed, never descended into.
@@ -149,7 +164,7 @@ def test_upgrade_reports_exactly_the_documented_changes(
 
 
 def test_token_removal_carries_the_changelog_line(runs: dict[str, SuiteResult]) -> None:
-    result = cmp.compare(_observations(runs["8.4.1"]), _observations(runs["8.5.0"]))
+    result = cmp.compare(_observations(runs["8.4.1"]), _observations(runs["8.5.5"]))
     token = next(c for c in result["changes"] if c["subject"] == "visitor.token")
     assert any("VI-TOKEN-ABSENT changelog: 8.5.0: The `token` field is no longer returned" in line
                for line in token["documented"])
@@ -158,7 +173,7 @@ def test_token_removal_carries_the_changelog_line(runs: dict[str, SuiteResult]) 
 
 
 def test_401_change_names_every_case(runs: dict[str, SuiteResult]) -> None:
-    result = cmp.compare(_observations(runs["8.5.0"]), _observations(runs["9.0.0"]))
+    result = cmp.compare(_observations(runs["8.9.0"]), _observations(runs["9.0.0"]))
     for change in result["changes"]:
         if change["subject"].startswith("HTTP 401"):
             assert change["clauses"] == [AUTH_401] and len(change["cases"]) == 5
@@ -182,13 +197,13 @@ def test_two_runs_of_one_version_show_no_change(
 
 
 def test_compare_command(runs: dict[str, SuiteResult], tmp_path: Path) -> None:
-    before, after = runs["8.4.1"].report_dir, runs["8.5.0"].report_dir
+    before, after = runs["8.4.1"].report_dir, runs["8.5.5"].report_dir
     command = [sys.executable, "-m", "rc_contract.cli", "compare"]
     markdown = subprocess.run([*command, str(before), str(after / "summary.json"),
                                "--output", str(tmp_path)],
                               cwd=project_root(), capture_output=True, text=True, timeout=60)
     assert markdown.returncode == 1, markdown.stderr
-    assert markdown.stdout.startswith("# visitors.info: what changed from 8.4.1 to 8.5.0")
+    assert markdown.stdout.startswith("# visitors.info: what changed from 8.4.1 to 8.5.5")
     assert "| **breaking** | visitor field removed | `visitor.token`" in markdown.stdout
     assert "The `token` field is no longer returned" in markdown.stdout
     assert (tmp_path / cmp.COMPARE_MD).read_text() == markdown.stdout

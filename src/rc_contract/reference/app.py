@@ -39,6 +39,7 @@ VISITOR_BY_TOKEN_PREFIX = "/api/v1/livechat/visitor/"
 # Route answers (as opposed to auth/permission refusals) carry these.
 NO_CACHE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
 NO_CACHE_STATUSES = frozenset({200, 400, 429})
+INVALID_QUERY_CASE = "invalid-query"
 
 # What /api/info adds for callers holding view-statistics.
 BUILD_INFO: dict[str, Any] = {
@@ -108,7 +109,7 @@ class App:
             resp = handler(ex)
         except Exception:  # an emulator bug must still answer like a server would
             resp = Response(500, dict(bodies.INTERNAL_ERROR), case="error")
-        if resp.status in NO_CACHE_STATUSES:
+        if resp.status in NO_CACHE_STATUSES and resp.case != INVALID_QUERY_CASE:
             resp.headers.extend(NO_CACHE)
         resp.headers.extend(ex.extra_headers)
         final: Response = self.faults.apply("response", ex, resp)
@@ -175,9 +176,10 @@ class App:
         if not faults.apply("permitted", ex, holds):
             return self._forbidden()
         try:
-            params = query.parse(ex.request.query, self.profile.query_key_limit)
+            params = query.parse(ex.request.query, self.profile.query_limits)
         except query.QueryError as error:
-            return Response(400, bodies.failure(str(error)), case="invalid-query")
+            # Written by the router's middleware: no cache headers (section 3).
+            return Response(400, bodies.failure(str(error)), case=INVALID_QUERY_CASE)
         ex.params = faults.apply("parse", ex, params)
         limited = self._rate_limit(ex)
         if limited is not None:

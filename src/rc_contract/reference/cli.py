@@ -13,7 +13,7 @@ from .faults import UnknownFaultError, check_names, faults_from_env
 from .ratelimit import DEFAULT_CALLS, DEFAULT_WINDOW_MS
 from .server import ReferenceServer
 from .state import SEEDED_EXTERNAL_IDS_VISITOR_ID
-from .versions import DEFAULT_VERSION
+from .versions import DEFAULT_VERSION, supported_versions
 
 PROG = "rc-contract serve"
 DEFAULT_PORT = 3000  # Rocket.Chat's own default
@@ -34,8 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version",
         default=DEFAULT_VERSION,
-        help="Rocket.Chat version to emulate: 8.3.x, 8.4.x, 8.5.x or 9.0.0 "
-        f"(default {DEFAULT_VERSION})",
+        help="Rocket.Chat version to emulate: " + ", ".join(supported_versions())
+        + f", any earlier patch of those lines, or a line such as 8.6 (default {DEFAULT_VERSION})",
     )
     parser.add_argument(
         "--port",

@@ -1,8 +1,11 @@
 """Query-string parsing the way the `qs` npm package (Rocket.Chat's parser) does it.
 
 Repeated keys become lists, `a[b]=c` an object, `a[]=x` and `a[0]=x` lists. Only
-the defaults Rocket.Chat relies on are emulated (depth 5, arrayLimit 20,
-parameterLimit 1000, no dots, no comma splitting).
+the options Rocket.Chat relies on are emulated (depth 5, no dots, no comma
+splitting). qs's defaults are arrayLimit 20 and parameterLimit 1000 (extra
+parameters dropped); from about 8.1 Rocket.Chat parses with arrayLimit 500,
+parameterLimit 1000 and throwOnLimitExceeded, and answers a query over either
+limit with "Invalid query parameters" (rocketchat-behaviour.md section 4).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from urllib.parse import unquote
 DEPTH = 5
 ARRAY_LIMIT = 20
 PARAMETER_LIMIT = 1000
+LIMITED_ARRAY_LIMIT = 500  # with throwOnLimitExceeded: more values for one key are refused
+INVALID_QUERY = "Invalid query parameters"
 
 # Keys qs drops because they shadow Object.prototype members.
 _PROTOTYPE_KEYS = frozenset(
@@ -38,7 +43,7 @@ _BAD_PERCENT = re.compile(r"%(?![0-9a-fA-F]{2})")
 
 
 class QueryError(ValueError):
-    """The query string is refused before validation (9.0's key limit)."""
+    """The query string is refused before validation (a qs limit was exceeded)."""
 
 
 class _Hole:
@@ -64,9 +69,12 @@ def _root_key(raw_key: str) -> str:
     return raw_key[: bracket.start()] if bracket and bracket.start() > 0 else raw_key
 
 
-def _split(query: str) -> list[tuple[str, str]]:
+def _split(query: str, limits: bool) -> list[tuple[str, str]]:
+    parts = query.split("&")
+    if limits and len(parts) > PARAMETER_LIMIT:
+        raise QueryError(INVALID_QUERY)
     pairs: list[tuple[str, str]] = []
-    for part in query.split("&")[:PARAMETER_LIMIT]:
+    for part in parts[:PARAMETER_LIMIT]:
         bracket_equals = part.find("]=")
         pos = part.find("=") if bracket_equals == -1 else bracket_equals + 1
         if pos == -1:
@@ -101,7 +109,7 @@ def _key_chain(key: str) -> list[str] | None:
     return chain
 
 
-def _build(chain: list[str], value: Any) -> Any:
+def _build(chain: list[str], value: Any, array_limit: int) -> Any:
     leaf = value
     for root in reversed(chain):
         if root == "[]":
@@ -109,7 +117,7 @@ def _build(chain: list[str], value: Any) -> Any:
             continue
         bracketed = root.startswith("[") and root.endswith("]")
         clean = root[1:-1] if bracketed else root
-        if bracketed and clean.isdigit() and str(int(clean)) == clean and int(clean) <= ARRAY_LIMIT:
+        if bracketed and clean.isdigit() and str(int(clean)) == clean and int(clean) <= array_limit:
             arr: list[Any] = [_HOLE] * int(clean)
             arr.append(leaf)
             leaf = arr
@@ -161,22 +169,23 @@ def _compact(value: Any) -> Any:
     return value
 
 
-def parse(query: str, key_limit: int | None = None) -> dict[str, Any]:
+def parse(query: str, limits: bool = False) -> dict[str, Any]:
     """Parse a raw query string (without `?`) into qs's nested structure.
 
-    With `key_limit`, a root key repeated more often than that is refused, as
-    Rocket.Chat 9.0's router does.
+    With ``limits`` (Rocket.Chat from about 8.1), more than 1000 parameters or more
+    than 500 values for one key raise QueryError instead of being cut.
     """
     if not query:
         return {}
-    pairs = _split(query)
-    if key_limit is not None:
+    pairs = _split(query, limits)
+    array_limit = LIMITED_ARRAY_LIMIT if limits else ARRAY_LIMIT
+    if limits:
         counts: dict[str, int] = {}
         for key, _ in pairs:
             root = _root_key(key)
             counts[root] = counts.get(root, 0) + 1
-            if counts[root] > key_limit:
-                raise QueryError("Invalid query parameters")
+            if counts[root] > LIMITED_ARRAY_LIMIT:
+                raise QueryError(INVALID_QUERY)
     flat: dict[str, Any] = {}
     for key, value in pairs:
         flat[key] = _combine(flat[key], value) if key in flat else value
@@ -185,6 +194,6 @@ def parse(query: str, key_limit: int | None = None) -> dict[str, Any]:
         chain = _key_chain(key) if key else None
         if not chain:
             continue
-        result = _merge(result, _build(chain, value))
+        result = _merge(result, _build(chain, value, array_limit))
     compacted: dict[str, Any] = _compact(result)
     return compacted

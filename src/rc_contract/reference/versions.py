@@ -1,31 +1,46 @@
-"""Which Rocket.Chat versions the reference server emulates, and what each one does."""
+"""Which Rocket.Chat versions the reference server emulates, and what each one does.
+
+Every version the suite knows (spec/versions.yaml) can be emulated: each patch of
+the 8.3 to 9.0 lines and 9.0's release candidates. Behaviours are tied to version
+ranges from rocketchat-behaviour.md, evaluated the semver way, so ``9.0.0-rc.3``
+is before ``9.0.0``. Where the document says a fact is unknown the emulator picks
+what it calls most likely, and says so here.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-# Newest patch of each supported line: what a shorthand like "8.5" means.
-LATEST_PATCH: dict[tuple[int, int], int] = {(8, 3): 3, (8, 4): 1, (8, 5): 2, (9, 0): 0}
+from rc_contract.contract.releases import load_releases
+from rc_contract.versions import RCVersion, VersionError, VersionRange
 
-# Lines where any patch number is accepted (9.0 is only known as 9.0.0).
-ANY_PATCH: frozenset[tuple[int, int]] = frozenset({(8, 3), (8, 4), (8, 5)})
-
-# Behaviour -> first version that has it. Documented releases only: the token
-# backports to 8.3.4/8.4.2 are deliberately not emulated (the docs say "8.5.0").
-SINCE: dict[str, tuple[int, int, int]] = {
-    "external_ids": (8, 4, 0),
-    "token_excluded": (8, 5, 0),
-    "array_coercion": (8, 6, 0),
-    "short_401": (9, 0, 0),
-    "forbidden_error_type": (9, 0, 0),
-    "query_key_limit": (9, 0, 0),
+# Behaviour -> the versions that have it.
+BEHAVIOURS: dict[str, VersionRange] = {
+    name: VersionRange(text)
+    for name, text in {
+        # Section 1: externalIds from 8.4.0.
+        "external_ids": ">=8.4.0",
+        # Section 1: gone from 8.5.0; on 8.3.4+ and 8.4.2+ unknown, "most likely absent".
+        "token_excluded": ">=8.5.0 || >=8.3.4,<8.4.0 || >=8.4.2,<8.5.0",
+        # Section 4: visitorId[]=a coerced to "a" by 8.4.0 (8.1 to 8.3 unknown: not emulated).
+        "array_coercion": ">=8.4.0",
+        # Section 3: shouldBreakInVersion('9.0.0'), so 9.0 release candidates keep the 8.x body.
+        "short_401": ">=9.0.0",
+        # Section 3: PR #43214, from 9.0.0-rc.3.
+        "forbidden_error_type": ">=9.0.0-rc.3",
+        # Section 4: qs arrayLimit 500 / parameterLimit 1000 with throwOnLimitExceeded (about 8.1 on).
+        "query_limits": ">=8.1.0",
+    }.items()
 }
 
-DEFAULT_VERSION = "9.0.0"
-QUERY_KEY_LIMIT = 500
+# What a bare line means ("8.5"): its newest patch, except the historical lines,
+# which mean their last patch whose token behaviour is known (section 1).
+LINE_DEFAULTS: dict[tuple[int, int], str] = {(8, 3): "8.3.3", (8, 4): "8.4.1"}
+# The versions `rc-contract serve --help` names: every line in support at its newest
+# patch, the historical lines and a release candidate (any other known version works too).
+FEATURED = ("8.3.3", "8.4.1", "8.5.5", "8.6.4", "8.7.1", "8.8.2", "8.9.0", "9.0.0-rc.3", "9.0.0")
 
-_VERSION_RE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?$")
+DEFAULT_VERSION = "9.0.0"
 
 
 @dataclass(frozen=True)
@@ -38,43 +53,43 @@ class Profile:
     array_coercion: bool
     short_401: bool
     forbidden_error_type: bool
-    query_key_limit: int | None
+    query_limits: bool
 
     @property
     def short_version(self) -> str:
         """What /api/info tells callers without `view-statistics`: major.minor."""
-        major, minor, _ = self.version.split(".")
+        major, minor = self.version.split(".")[:2]
         return f"{major}.{minor}"
 
 
 def supported_versions() -> list[str]:
-    """Human-readable list for error messages."""
-    return [f"{a}.{b}.x" if (a, b) in ANY_PATCH else f"{a}.{b}.0" for a, b in LATEST_PATCH]
+    """Human-readable list for help and error messages."""
+    return [*FEATURED[:-2], "9.0.0-rc.1..rc.8", FEATURED[-1]]
+
+
+def emulated_versions() -> list[RCVersion]:
+    return load_releases().known()
+
+
+def _unsupported(version: str) -> ValueError:
+    return ValueError(
+        f"unsupported Rocket.Chat version {version!r}; supported: "
+        f"{', '.join(supported_versions())}, or any earlier patch of those lines"
+    )
 
 
 def resolve(version: str) -> Profile:
-    """Turn a version string (full or major.minor shorthand) into a Profile."""
-    match = _VERSION_RE.match(version.strip())
-    line = (int(match.group(1)), int(match.group(2))) if match else None
-    if match is None or line not in LATEST_PATCH:
-        raise ValueError(
-            f"unsupported Rocket.Chat version {version!r}; "
-            f"supported: {', '.join(supported_versions())}"
-        )
-    patch = LATEST_PATCH[line] if match.group(3) is None else int(match.group(3))
-    if line not in ANY_PATCH and patch != LATEST_PATCH[line]:
-        raise ValueError(
-            f"unsupported Rocket.Chat version {version!r}; "
-            f"supported: {', '.join(supported_versions())}"
-        )
-    full = (*line, patch)
-    has = {name: full >= since for name, since in SINCE.items()}
-    return Profile(
-        version=".".join(map(str, full)),
-        external_ids=has["external_ids"],
-        token_excluded=has["token_excluded"],
-        array_coercion=has["array_coercion"],
-        short_401=has["short_401"],
-        forbidden_error_type=has["forbidden_error_type"],
-        query_key_limit=QUERY_KEY_LIMIT if has["query_key_limit"] else None,
-    )
+    """Turn a version string (full, or a MAJOR.MINOR line) into a Profile."""
+    try:
+        parsed = RCVersion.parse(version)
+    except VersionError:
+        raise _unsupported(version) from None
+    if not parsed.exact:
+        line = load_releases().line(parsed)
+        if line is None or line.newest_patch is None:
+            raise _unsupported(version)
+        parsed = RCVersion.parse(LINE_DEFAULTS.get(parsed.line, str(line.newest_patch)))
+    if parsed not in emulated_versions():
+        raise _unsupported(version)
+    has = {name: versions.contains(parsed) for name, versions in BEHAVIOURS.items()}
+    return Profile(version=str(parsed), **has)
