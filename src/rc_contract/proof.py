@@ -18,8 +18,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rc_contract.paths import project_root
+from rc_contract.reference.versions import FEATURED
 
-CLEAN_VERSIONS = ("8.3.3", "8.4.1", "8.5.0", "9.0.0")
+# Every line in support at its newest patch, the historical lines, 9.0's release candidate.
+CLEAN_VERSIONS = FEATURED
 FAULT_VERSION = "9.0.0"  # every documented behaviour is in force there
 PROOF_FUZZ_EXAMPLES = 20
 
