@@ -30,7 +30,7 @@ COMPARE_MD = "compare.md"
 COMPARE_JSON = "compare.json"
 EXIT_OK, EXIT_BREAKING, EXIT_UNREADABLE = 0, 1, 2
 FAILED = "failed"
-_CHANGELOG_VERSION = re.compile(r"^\s*(\d+\.\d+\.\d+)\s*:")
+_CHANGELOG_VERSION = re.compile(r"^\s*(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\s*:")
 
 
 class CompareError(Exception):

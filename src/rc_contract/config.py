@@ -120,7 +120,9 @@ def _reference_version(value: str) -> RCVersion:
     try:
         return RCVersion.parse(emulated(value).version)
     except ValueError as exc:
-        raise ConfigError(f"RC_REFERENCE_VERSION={value!r} is not emulated by the bundled server: {exc}") from None
+        raise ConfigError(
+            f"RC_REFERENCE_VERSION={value!r} is not emulated by the bundled server: {exc}"
+        ) from None
 
 
 def _url(value: str) -> str:

@@ -128,7 +128,7 @@ def boundaries() -> list[dict[str, Any]]:
     return yaml.safe_load((spec_dir() / "fuzz-boundaries.yaml").read_text("utf-8"))["boundaries"]
 
 
-def boundary_query(template: dict[str, Any], run: Any) -> dict[str, Any]:
+def boundary_query(template: dict[str, Any], run: Any, repeat: int = 1) -> dict[str, Any]:
     known = _registered_ids()[0] if run else "rc-contract-no-visitor"
     fill = {"{known}": known, "{long}": "v" * LONG_ID_LENGTH}
 
@@ -138,14 +138,15 @@ def boundary_query(template: dict[str, Any], run: Any) -> dict[str, Any]:
         return value
 
     return {
-        key: [expand(v) for v in value] if isinstance(value, list) else expand(str(value))
+        key: [expand(v) for v in value] if isinstance(value, list)
+        else [expand(str(value))] * repeat if repeat > 1 else expand(str(value))
         for key, value in template.items()
     }
 
 
-def check_boundary(schema: Any, template: dict[str, Any], run: Any) -> None:
+def check_boundary(schema: Any, boundary: dict[str, Any], run: Any) -> None:
     """Send one boundary query as a Schemathesis case, so every check applies to it."""
     ACTIVE["run"] = run
     operation = schema["/api/v1/livechat/visitors.info"]["GET"]
-    case = operation.Case(query=boundary_query(template, run))
+    case = operation.Case(query=boundary_query(boundary["query"], run, boundary.get("repeat", 1)))
     call_and_check(case, run)

@@ -16,4 +16,4 @@ def test_generated_requests(case, rc):
 @pytest.mark.clause("VI-FUZZ")
 @pytest.mark.parametrize("boundary", fuzz.boundaries(), ids=lambda b: b["name"])
 def test_boundary_inputs(boundary, rc):
-    fuzz.check_boundary(schema, boundary["query"], rc)
+    fuzz.check_boundary(schema, boundary, rc)
