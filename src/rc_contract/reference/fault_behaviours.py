@@ -97,6 +97,18 @@ def _content_type(value: str | None) -> Callable[[Exchange, Response], Response]
     return change
 
 
+def _cache_headers(**values: str | None) -> Callable[[Exchange, Response], Response]:
+    """Replace the caching headers of an answer (None drops one)."""
+
+    def change(ex: Exchange, resp: Response) -> Response:
+        names = {name.lower(): value for name, value in values.items()}
+        resp.headers = [(k, v) for k, v in resp.headers if k.lower() not in names]
+        resp.headers += [(k, v) for k, v in names.items() if v is not None]
+        return resp
+
+    return change
+
+
 def _replace_message(old: str, new: str | None) -> Hook:
     return lambda ex, message: new if message == old else message
 
@@ -508,6 +520,15 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
         "response": _on_route(VISITORS_INFO, _content_type("text/plain; charset=utf-8")),
     },
     "ctype-missing-on-403": {"response": _on("forbidden", _content_type(None))},
+    # VI-NO-STORE
+    "no-store-missing": {"response": _on("ok", _cache_headers(**{"cache-control": None, "pragma": None}))},
+    "no-store-public-cache": {
+        "response": _on("ok", _cache_headers(**{"cache-control": "public, max-age=300"})),
+    },
+    "no-store-private-max-age": {
+        "response": _on("ok", _cache_headers(**{"cache-control": "private, max-age=60"})),
+    },
+    "no-store-pragma-only": {"response": _on("ok", _cache_headers(**{"cache-control": None}))},
     # VI-FUZZ
     "fuzz-500-long-id": {
         "response": _when_id(lambda v: len(v) > LONG_ID, _answer(500, bodies.INTERNAL_ERROR)),

@@ -1,0 +1,52 @@
+"""VI-NO-STORE: an answer that carries a visitor is marked not cacheable.
+
+Promise: Rocket.Chat's route answers carry ``Cache-Control: no-store`` (and
+``Pragma: no-cache``) on every 8.x and 9.0 (rocketchat-behaviour.md section 3),
+so no proxy between the server and its clients keeps a person's contact data.
+"""
+
+import json
+
+import pytest
+
+from rc_contract.paths import ENDPOINT
+
+pytestmark = pytest.mark.clause("VI-NO-STORE")
+
+
+def _directives(value):
+    return {part.strip().split("=", 1)[0].lower() for part in value.split(",") if part.strip()}
+
+
+def _carries_a_visitor(body):
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("visitor"), dict)
+
+
+def _problem(exchange):
+    value = exchange.header("Cache-Control")
+    if "no-store" in _directives(value):
+        return None
+    shown = f"Cache-Control {value!r}" if value else "no Cache-Control header"
+    return f"a {exchange.status} answer carrying a visitor has {shown}, expected no-store"
+
+
+def test_a_known_visitor_is_not_cacheable(rc):
+    rc.info(params={"visitorId": rc.visitors["a"].id})
+    exchange = rc.recorder.for_path(ENDPOINT)[-1]
+    assert _carries_a_visitor(exchange.body), f"status {exchange.status}: no visitor to judge"
+    problem = _problem(exchange)
+    assert problem is None, problem
+
+
+@pytest.mark.after_all
+def test_no_answer_of_the_run_carrying_a_visitor_is_cacheable(rc):
+    """Every visitors.info answer of the run that carries a visitor, fuzzing included."""
+    carrying = [e for e in rc.recorder.for_path(ENDPOINT) if _carries_a_visitor(e.body)]
+    assert carrying, "not judged: no answer of the run carried a visitor"
+    problems = sorted({p for e in carrying if (p := _problem(e))})
+    assert not problems, f"{len(problems)} kind(s) of answer, of {len(carrying)} examined: " + "; ".join(
+        problems[:3])
