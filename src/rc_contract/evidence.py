@@ -1,6 +1,6 @@
 """The evidence manifest of a run: what an upgrade sign-off needs, in one index.
 
-Written last (after pytest's JUnit XML and pytest-html's report exist), it
+Written last (after pytest's JUnit XML and the suite's report.html exist), it
 names the server version, the suite version, the spec's sha256 and the patches
 applied to it, the outcome, and every report file with its sha256, so a
 reviewer can check that the files they were given are the ones the run wrote.

@@ -15,6 +15,8 @@ class TestOutcome:
     outcome: str
     message: str = ""
     duration_s: float = 0.0
+    # The whole failure text (redacted), for the reports' folded detail.
+    detail: str = ""
 
 
 @dataclass

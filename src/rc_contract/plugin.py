@@ -75,12 +75,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
         fuzz.EXAMPLES = state.settings.fuzz_examples
         report_dir = state.settings.report_dir
-        # JUnit and HTML reports go to the report dir unless asked elsewhere.
+        # JUnit goes to the report dir unless asked elsewhere (report.html is the suite's own).
         if not config.option.xmlpath:
             config.option.xmlpath = str(report_dir / "junit.xml")
-        if hasattr(config.option, "htmlpath") and not config.option.htmlpath:
-            config.option.htmlpath = str(report_dir / "report.html")
-            config.option.self_contained_html = True
 
 
 def _is_contract_run(config: pytest.Config) -> bool:
@@ -226,6 +223,9 @@ def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
     state = node.config.stash[STATE]
     if state.run is not None and isinstance(report, pytest.TestReport):
         _redact_report(state.run, report)
+        recorded = state.outcomes.get(report.nodeid)
+        if recorded is not None and recorded.detail:
+            recorded.detail = str(report.longrepr)
 
 
 class RedactedFailure:
@@ -274,8 +274,9 @@ def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: An
             outcome, message = ERROR, state.run.redactor.text(str(transport))
         else:
             outcome, message = FAILED, _failure_line(report)
+        detail = str(report.longrepr) if outcome in (FAILED, ERROR) else ""
         state.outcomes[item.nodeid] = TestOutcome(
-            item.nodeid, _clauses(item), outcome, message, report.duration
+            item.nodeid, _clauses(item), outcome, message, report.duration, detail
         )
 
 

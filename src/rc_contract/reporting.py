@@ -1,7 +1,8 @@
-"""Reports of a run: summary.json, summary.md, a redacted HAR, observations, the terminal table.
+"""Reports of a run: summary.json, summary.md, report.html, a redacted HAR, observations,
+the terminal table.
 
-JUnit XML and the HTML report are pytest's and pytest-html's; the plugin
-points them at the report directory and redacts what they are given.
+JUnit XML is pytest's; the plugin points it at the report directory and redacts
+what it is given. report.html is rendered from the same data as summary.json.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from rc_contract import __version__, observations
+from rc_contract import __version__, html_report, observations
+from rc_contract.contract import Clause
 from rc_contract.outcomes import ERROR, NOTICE, SKIPPED, ClauseOutcome, TestOutcome, fold
 from rc_contract.run import Run
 
@@ -39,6 +41,20 @@ def clause_outcomes(run: Run, tests: list[TestOutcome]) -> list[ClauseOutcome]:
                           mine, message)
         )
     return result
+
+
+def clause_evidence(run: Run, clause: Clause) -> str:
+    """How the expectation judged here is known (spec/clauses.yaml), or where the clause comes from."""
+    if clause.expectations and run.judged_by is not None:
+        try:
+            found = run.expectations(clause.id)
+        except LookupError:
+            found = []
+        if found:
+            return "; ".join(dict.fromkeys(str(e.evidence) for e in found))
+    if clause.evidence is not None:
+        return str(clause.evidence)
+    return "promised by the " + " and the ".join(clause.source)
 
 
 def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any]:
@@ -74,8 +90,11 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
                 "source": list(c.source),
                 "versions": c.versions,
                 "outcome": c.outcome,
-                "tests": [{"nodeid": t.nodeid, "outcome": t.outcome} for t in c.tests],
+                "tests": [{"nodeid": t.nodeid, "outcome": t.outcome,
+                           **({"message": t.message, "detail": t.detail} if t.detail else {})}
+                          for t in c.tests],
                 "message": c.message,
+                "evidence": clause_evidence(run, run.catalogue[c.id]),
             }
             for c in clauses
         ],
@@ -195,6 +214,7 @@ def write_all(run: Run, tests: list[TestOutcome], exit_code: int) -> Path:
     (directory / SUMMARY_JSON).write_text(redact(json.dumps(data, indent=2)) + "\n", "utf-8")
     (directory / SUMMARY_MD).write_text(redact(summary_markdown(data)), "utf-8")
     (directory / HAR_FILE).write_text(redact(json.dumps(har(run))), "utf-8")
+    (directory / html_report.REPORT_HTML).write_text(redact(html_report.render(data)), "utf-8")
     # What the run saw of the endpoint, for `rc-contract compare` across versions.
     observations.write(run, tests, data["clauses"], directory)
     return directory
