@@ -80,8 +80,12 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
             for c in clauses
         ],
         "notices": [
-            {"clause": c.id, "message": c.message} for c in clauses if c.outcome == NOTICE
-        ],
+            {"clause": c.id, "kind": "upgrade", "message": c.message}
+            for c in clauses if c.outcome == NOTICE
+        ] + run.notices.as_list(),
+        # Sweeps over the recorded traffic, with how many answers each examined.
+        "sweeps": [{"test": nodeid, "clause": clause, "examined": count}
+                   for nodeid, (clause, count) in sorted(run.sweeps.items())],
         "errors": [t.message for t in tests if t.outcome == ERROR],
         "cleanup_problems": run.cleanup_problems,
         "requests": run.recorder.requests_sent,
@@ -114,9 +118,20 @@ def summary_markdown(data: dict[str, Any]) -> str:
     for clause in data["clauses"]:
         message = clause["message"].replace("|", "\\|").replace("\n", " ")
         lines.append(f"| {clause['id']} | {clause['outcome']} | {clause['title']} | {message} |")
-    if data["notices"]:
+    upgrade = [n for n in data["notices"] if n.get("kind") == "upgrade"]
+    unnamed = [n for n in data["notices"] if n.get("kind") == "unnamed-key"]
+    if upgrade:
         lines += ["", "## What changes on upgrade", ""]
-        lines += [f"- **{n['clause']}**: {n['message']}" for n in data["notices"]]
+        lines += [f"- **{n['clause']}**: {n['message']}" for n in upgrade]
+    if unnamed:
+        lines += ["", "## Keys the contract does not name (notices, values redacted)", "",
+                  "| clause | where | key | type | answers |", "|---|---|---|---|---|"]
+        lines += [f"| {n['clause']} | {n['where']} | `{n['key']}` | {n['type']} | {n['seen']} |"
+                  for n in unnamed]
+    if data.get("sweeps"):
+        lines += ["", "## Sweeps over the run's traffic", ""]
+        lines += [f"- {s['clause']} `{s['test']}`: {s['examined']} answers examined"
+                  for s in data["sweeps"]]
     if data["errors"] or data["cleanup_problems"]:
         lines += ["", "## Errors of the run", ""]
         lines += [f"- {e}" for e in data["errors"] + data["cleanup_problems"]]
@@ -213,10 +228,19 @@ def terminal_table(run: Run, tests: list[TestOutcome]) -> list[str]:
         if len(note) > 110:
             note = note[:107] + "..."
         lines.append(f"  {c.id:<{width}}  {c.outcome.upper():<8}{run.redactor.text(note)}")
+    unnamed = run.notices.as_list()
+    if unnamed:
+        lines.append(f"rc-contract: {len(unnamed)} notice(s): keys the contract does not name "
+                     "(values redacted; not failures):")
+        lines += [f"  {n['clause']}: {n['where']} `{n['key']}` ({n['type']}, {n['seen']}x)"
+                  for n in unnamed]
+    if run.sweeps:
+        lines.append("rc-contract: sweeps examined " + ", ".join(
+            f"{clause} {count} answers" for clause, count in run.sweeps.values()))
     errors = [t.message for t in tests if t.outcome == ERROR]
     if errors:
-        lines.append("rc-contract: errors of the run (no answer from the server; not contract "
-                     "failures):")
+        lines.append("rc-contract: errors of the run (not judged: no answer from the server, or "
+                     "a check examined nothing; not contract failures):")
         lines += [f"  {run.redactor.text(e)}" for e in errors]
     lines.append(
         f"rc-contract: {run.recorder.requests_sent} requests in {run.duration_s:.1f} s"

@@ -18,6 +18,7 @@ import requests
 from rc_contract import interrupts
 from rc_contract.config import Credentials, Settings
 from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_catalogue
+from rc_contract.judge import Notices
 from rc_contract.ledger import Ledger
 from rc_contract.objects import RunObjects, SetupError, User, Visitor
 from rc_contract.paths import ENDPOINT
@@ -78,6 +79,10 @@ class Run:
     planned_info_calls: int = 0
     started_at: float = field(default_factory=time.time)
     cleanup_problems: list[str] = field(default_factory=list)
+    # Keys the contract does not name, seen in answers (judge.py): reported, never failures.
+    notices: Notices = field(default_factory=Notices)
+    # Sweeps over the recorded traffic: test node id -> (clause, answers examined).
+    sweeps: dict[str, tuple[str, int]] = field(default_factory=dict)
     _closed: bool = False
 
     # -- what the cases read ------------------------------------------------
