@@ -64,6 +64,7 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
             "server_version": str(run.server_version) if run.detected else None,
             "version_source": run.detected.source if run.detected else None,
             "reference_faults": list(run.settings.reference_faults),
+            "reference_variants": list(run.settings.reference_variants),
             "rate_limit_bypass": run.rate_limit_bypass,
         },
         "contract_version": str(run.contract_version) if run.detected else None,

@@ -25,7 +25,7 @@ from rc_contract.paths import ENDPOINT
 from rc_contract.probe import DetectedVersion, detect_version, login, logout
 from rc_contract.ratelimit import RateLimitPlan, plan_rate_limit
 from rc_contract.redact import Redactor
-from rc_contract.session import Pacer, RCSession, Recorder, TransportError
+from rc_contract.session import Pacer, RCSession, Recorder, TransportError, json_object
 from rc_contract.target import ReferenceProcess, TargetError
 from rc_contract.versions import RCVersion
 
@@ -138,7 +138,8 @@ class Run:
         self.redactor.add(*settings.secrets())
         credentials = settings.credentials
         if settings.uses_reference:
-            self.reference = ReferenceProcess(settings.reference_version, settings.reference_faults)
+            self.reference = ReferenceProcess(settings.reference_version, settings.reference_faults,
+                                              settings.reference_variants)
             self.url = self.reference.start()
             self.redactor.add(self.reference.admin_password)
             credentials = Credentials(user="admin", password=self.reference.admin_password)
@@ -159,6 +160,7 @@ class Run:
         else:
             self.detected = detect_version(self.session, self.auth)
         self._preflight()
+        self._check_external_ids_visitor()
 
         ledger = Ledger(settings.report_dir)
         self.objects = RunObjects(
@@ -202,6 +204,41 @@ class Run:
             self.session, Credentials(user=user.username, password=user.password), setting
         )
         self.redactor.add(self.unprivileged_auth["X-Auth-Token"])
+        if given:
+            self._check_unprivileged(user.username)
+
+    def _check_unprivileged(self, username: str) -> None:
+        """A given RC_UNPRIVILEGED_USER must lack view-l-room, or VI-PERM-403 judges nothing
+        but the configuration. A user the run created has the plain `user` role: if the
+        server serves it, that is the server's fault, for VI-PERM-403 to report."""
+        response = self.info(params={"visitorId": "rc-contract-preflight"},
+                             headers=self.unprivileged_auth)
+        if response.status_code != 403:
+            raise TargetError(
+                f"RC_UNPRIVILEGED_USER {username!r} holds view-l-room (visitors.info answered "
+                f"{response.status_code}, not 403); give a user whose roles lack it (only 'user'), "
+                "or unset RC_UNPRIVILEGED_USER and RC_UNPRIVILEGED_PASSWORD to have one created"
+            )
+
+    def _check_external_ids_visitor(self) -> None:
+        """A given RC_EXTERNAL_IDS_VISITOR must name a visitor that carries externalIds."""
+        given = self.settings.external_ids_visitor
+        if not given:
+            return
+        response = self.info(params={"visitorId": given})
+        body = json_object(response)
+        visitor = body.get("visitor")
+        if response.status_code != 200 or not isinstance(visitor, dict):
+            raise TargetError(
+                f"RC_EXTERNAL_IDS_VISITOR={given!r} names no visitor on the server (visitors.info "
+                f"answered {response.status_code}); set it to the id of a visitor an omnichannel "
+                "app linked, or unset it"
+            )
+        if not visitor.get("externalIds"):
+            raise TargetError(
+                f"RC_EXTERNAL_IDS_VISITOR={given!r} names a visitor without externalIds; set it to "
+                "the id of a visitor an omnichannel app linked (8.4.0 and later), or unset it"
+            )
 
     # -- tear-down ------------------------------------------------------------
     def close(self) -> None:
