@@ -17,6 +17,8 @@ schema = fuzz.schema()
 @pytest.mark.clause("VI-FUZZ")
 @schema.parametrize()
 def test_generated_requests(case, rc):
+    # Promise: the docs' statuses and schemas (Schemathesis' checks) and the module
+    # docstring's checks on every answer (fuzz.suite_checks).
     fuzz.call_and_check(case, rc)
 
 
