@@ -224,3 +224,22 @@ def test_every_contract_check_names_its_promise():
         for match in re.finditer(r"\ndef (test_\w+)\(.*?\):\n(.*?)(?=\n\S|\Z)", text, re.S):
             name, body = match.groups()
             assert "Promise:" in body, f"{path.name}::{name} names no promise"
+
+
+# -- compare judges by the same rule ------------------------------------------------------
+
+@pytest.mark.parametrize(("version", "breaking"), [("8.5.0", True), ("8.4.1", False)])
+def test_compare_calls_an_added_token_breaking_where_the_contract_forbids_it(version, breaking):
+    from rc_contract import compare as cmp
+    from rc_contract.observations import SCHEMA_VERSION
+
+    def observed(fields: dict[str, str]) -> dict:
+        return {"schema_version": SCHEMA_VERSION, "server_version": version,
+                "contract_version": version, "visitor_fields": fields, "cases": {},
+                "clauses": {}, "notices": {}}
+
+    base = {"visitor": "object", "visitor._id": "string"}
+    result = cmp.compare(observed(base), observed({**base, "visitor.token": "string",
+                                                   "visitor.lastChat": "object"}))
+    kinds = {c["subject"]: c["breaking"] for c in result["changes"]}
+    assert kinds == {"visitor.token": breaking, "visitor.lastChat": False}
