@@ -64,3 +64,30 @@ def _write_table() -> None:
         lines.append(f"| {name} | {catalogue()[name].description} | {result['duration_s']} | "
                      f"{', '.join(result['notices']) or '-'} |")
     (directory / "variants.md").write_text("\n".join(lines) + "\n")
+
+
+def test_bundled_server_takes_variants_from_the_environment(tmp_path):
+    """RC_REFERENCE_VARIANTS switches variants on in the bundled reference server."""
+    from .runner import run_suite
+
+    result = run_suite(tmp_path, {"RC_REFERENCE_VARIANTS": "path-prefix,gzip,test-mode-stack"})
+    assert result.exit_code == 0, result.stdout[-3000:]
+    summary = result.summary
+    assert summary["target"]["url"].endswith("/chat")
+    assert summary["target"]["reference_variants"] == ["path-prefix", "gzip", "test-mode-stack"]
+    assert any(n.get("key") == "stack" for n in summary["notices"])
+    assert "Keys the contract does not name" in (tmp_path / "summary.md").read_text()
+
+
+def test_serve_lists_and_checks_variants():
+    import subprocess
+    import sys
+
+    listed = subprocess.run([sys.executable, "-m", "rc_contract.cli", "serve", "--list-variants"],
+                            capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == VARIANTS
+    bad = subprocess.run([sys.executable, "-m", "rc_contract.cli", "serve", "--port", "0",
+                          "--variant", "no-such-variant"], capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 2 and "unknown variant(s): no-such-variant" in bad.stderr
