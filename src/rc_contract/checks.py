@@ -10,12 +10,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
-from rc_contract.contract import Expectation
+from rc_contract.contract import Expectation, LoadedDocument
 from rc_contract.contract.catalogue import DEFAULT_CASE
-
-# Rocket.Chat adds `stack` to error bodies only when run with TEST_MODE.
-TOLERATED_KEYS = {"stack"}
+from rc_contract.judge import (
+    FORBIDDEN_VISITOR_KEYS,
+    BodyNotice,
+    Foreign,
+    NotJudged,
+    documented_keys,
+    documented_visitor_keys,
+    judge_expected,
+    short,
+    unnamed,
+)
 
 
 @dataclass(frozen=True)
@@ -51,38 +60,48 @@ def check_json_content_type(answer: Answer) -> None:
     answer.json()
 
 
-def check_exact_body(answer: Answer, expectation: Expectation) -> None:
-    """Status and body exactly as expected; ``optional`` keys may appear with their value."""
-    assert answer.status == expectation.status, (
-        f"status {answer.status}, expected {expectation.status}"
-    )
-    body = answer.json()
-    assert isinstance(body, dict), f"the {answer.status} body is not a JSON object"
-    for key, value in expectation.body.items():
-        assert key in body, f"the {answer.status} body lacks {key!r}"
-        assert body[key] == value, (
-            f"the {answer.status} body has {key}={_short(body[key])}, expected {_short(value)}"
+def check_exact_body(answer: Answer, expectation: Expectation, clause: str = "",
+                     document: LoadedDocument | None = None) -> list[BodyNotice]:
+    """Status and documented keys exactly as expected (judge.judge_expected); returns the
+    notices for keys the contract does not name, which are never a failure."""
+    return judge_expected(answer.status, answer.json(), expectation, clause, document)
+
+
+def judge_answer(run: Any, clause: str, response: Any, case: str = DEFAULT_CASE) -> Answer:
+    """A hand-written case's answer against its clause's expectation, by the one rule:
+    exact where promised, unnamed keys collected as notices on the run, no foreign data.
+
+    Where the server may run versions that answer differently (it said only ``9.0``:
+    a 9.0.0 release candidate or 9.0.0), any of their answers passes and the run
+    records which one it gave.
+    """
+    answer = Answer.of(response)
+    check_no_foreign_data(answer, run, asked_in(response))
+    expectations = run.expectations(clause, case)
+    met, notices = check_one_of(answer, expectations, clause, run.document)
+    run.notices.add(notices)
+    if len(expectations) > 1:
+        run.observe(
+            clause, case,
+            "the versions it may run answer differently ("
+            + " / ".join(str(e.versions) for e in expectations) + ")",
+            f"the {met.versions} answer",
         )
-    for key, value in expectation.optional.items():
-        if key in body:
-            assert body[key] == value, (
-                f"the {answer.status} body has {key}={_short(body[key])}, expected {_short(value)}"
-            )
-    extra = set(body) - set(expectation.body) - set(expectation.optional) - TOLERATED_KEYS
-    assert not extra, f"the {answer.status} body has unexpected keys {sorted(extra)}"
+    return answer
 
 
-def check_one_of(answer: Answer, expectations: list[Expectation]) -> Expectation:
-    """The answer of one of the versions a server may run (``9.0`` may be a 9.0 release
-    candidate): return the expectation it met."""
-    failures = []
+def check_one_of(answer: Answer, expectations: list[Expectation], clause: str = "",
+                 document: LoadedDocument | None = None) -> tuple[Expectation, list[BodyNotice]]:
+    """The expectation the answer meets best (fewest keys it does not name), with its
+    notices; else every reason why it meets none."""
+    failures, met = [], []
     for expectation in expectations:
         try:
-            check_exact_body(answer, expectation)
+            met.append((expectation, check_exact_body(answer, expectation, clause, document)))
         except AssertionError as exc:
             failures.append((expectation, str(exc)))
-        else:
-            return expectation
+    if met:
+        return min(met, key=lambda found: len(found[1]))
     if len(failures) == 1:
         raise AssertionError(failures[0][1])
     raise AssertionError(
@@ -91,18 +110,26 @@ def check_one_of(answer: Answer, expectations: list[Expectation]) -> Expectation
     )
 
 
-def check_clause_body(run: Any, clause_id: str, answer: Answer, case: str = DEFAULT_CASE) -> None:
-    """The clause's exact answer for the server's version; where the server may run
-    versions that answer differently, any of them, and which one it gave is recorded."""
-    expectations = run.expectations(clause_id, case)
-    met = check_one_of(answer, expectations)
-    if len(expectations) > 1:
-        run.observe(
-            clause_id, case,
-            "the versions it may run answer differently ("
-            + " / ".join(str(e.versions) for e in expectations) + ")",
-            f"the {met.versions} answer",
-        )
+def asked_in(response: Any) -> list[str]:
+    """The visitorId values a request named (its query), to tell own data from another's."""
+    request = getattr(response, "request", None)
+    url = getattr(request, "url", "") or ""
+    query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    values = [v for key, found in query.items() if key.startswith("visitorId") for v in found]
+    return values + [v.strip() for v in values]
+
+
+def check_no_foreign_data(answer: Answer, run: Any, asked: list[str]) -> None:
+    """No visitor token in an answer not about that visitor, no other visitor's data."""
+    problems = foreign_of(run).problems(answer.status, answer.text, asked)
+    assert not problems, "; ".join(problems)
+
+
+def foreign_of(run: Any) -> Foreign:
+    visitors = run.objects.visitors if run is not None and run.objects else []
+    return Foreign(tuple(
+        (v.id, v.token, (v.name, v.email, v.email.lower(), v.phone)) for v in visitors
+    ))
 
 
 def check_error_envelope(answer: Answer) -> None:
@@ -112,15 +139,34 @@ def check_error_envelope(answer: Answer) -> None:
     body = answer.json()
     assert isinstance(body, dict), f"the {answer.status} body is not a JSON object"
     assert body.get("success") is False, (
-        f"the {answer.status} body has success={_short(body.get('success'))}, expected false"
+        f"the {answer.status} body has success={short(body.get('success'))}, expected false"
     )
     assert isinstance(body.get("error"), str), (
         f"the {answer.status} body has no string 'error' (got {type(body.get('error')).__name__})"
     )
 
 
+def body_notices(answer: Answer, document: LoadedDocument, clause: str) -> list[BodyNotice]:
+    """Keys of an answer the contract does not name (top level, and the visitor's)."""
+    try:
+        body = json.loads(answer.text)
+    except ValueError:
+        return []
+    if not isinstance(body, dict):
+        return []
+    found = unnamed(body, documented_keys(document, answer.status), clause,
+                    f"{answer.status} body")
+    visitor = body.get("visitor")
+    if answer.status == 200 and isinstance(visitor, dict):
+        found += unnamed(visitor, documented_visitor_keys(document), clause, "visitor",
+                         ignore=FORBIDDEN_VISITOR_KEYS)
+    return found
+
+
 def check_no_token(answer: Answer, tokens: list[str]) -> None:
     """No ``token`` key in a returned visitor, and no known token value anywhere in the body."""
+    if not tokens:
+        raise NotJudged("no visitor token is known to the run: nothing to look for")
     for token in tokens:
         assert token not in answer.text, (
             f"the {answer.status} answer contains a visitor's token value"
@@ -129,9 +175,16 @@ def check_no_token(answer: Answer, tokens: list[str]) -> None:
         body = answer.json()
         visitor = body.get("visitor") if isinstance(body, dict) else None
         if isinstance(visitor, dict):
-            assert "token" not in visitor, "the visitor object has a 'token' key"
+            for key in FORBIDDEN_VISITOR_KEYS:
+                assert key not in visitor, f"the visitor object has a {key!r} key"
 
 
-def _short(value: Any) -> str:
-    text = json.dumps(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+def swept(run: Any, nodeid: str, clause: str, exchanges: list[Any]) -> list[Any]:
+    """Record how many answers a sweep over the run's traffic examined; none is not judged."""
+    run.sweeps[nodeid] = (clause, len(exchanges))
+    if not exchanges:
+        raise NotJudged(
+            f"{clause}: the recorded traffic holds no visitors.info answer to examine "
+            f"(of {len(run.recorder.exchanges)} exchanges recorded)"
+        )
+    return exchanges

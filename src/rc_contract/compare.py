@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rc_contract.contract import Catalogue, load_catalogue
+from rc_contract.judge import FORBIDDEN_VISITOR_KEYS
 from rc_contract.observations import OBSERVATIONS_JSON, SCHEMA_VERSION
 from rc_contract.versions import RCVersion, VersionError
 
@@ -175,8 +176,18 @@ def _parent(path: str) -> str | None:
 
 # -- the comparisons ------------------------------------------------------------
 
+def forbidden_added(path: str, catalogue: Catalogue, version: RCVersion | None) -> list[str]:
+    """judge.py's one rule: an added key is not breaking unless the contract forbids it."""
+    if not path.startswith("visitor.") or _last_name(path) not in FORBIDDEN_VISITOR_KEYS:
+        return []
+    clause = catalogue["VI-TOKEN-ABSENT"]
+    if version is None or not clause.applies_to(version):
+        return []
+    return [f"VI-TOKEN-ABSENT forbids `visitor.{_last_name(path)}` from {clause.versions}"]
+
+
 def compare_fields(before: dict[str, str], after: dict[str, str], window: Window,
-                   catalogue: Catalogue) -> list[Change]:
+                   catalogue: Catalogue, after_version: RCVersion | None = None) -> list[Change]:
     removed = sorted(set(before) - set(after))
     added = sorted(set(after) - set(before))
     changes: list[Change] = []
@@ -191,12 +202,14 @@ def compare_fields(before: dict[str, str], after: dict[str, str], window: Window
             if ancestor is not None:
                 continue
             subs = [f"{p}: {side[p]}" for p in paths if p.startswith((f"{path}.", f"{path}[]"))]
+            forbidden = (forbidden_added(path, catalogue, after_version)
+                         if kind == "field-added" else [])
             changes.append(Change(
                 kind=kind, subject=path,
                 before=side[path] if kind == "field-removed" else None,
                 after=side[path] if kind == "field-added" else None,
-                breaking=breaking, details=subs,
-                documented=explain_name(catalogue, window, _last_name(path)),
+                breaking=breaking or bool(forbidden), details=subs,
+                documented=explain_name(catalogue, window, _last_name(path)) + forbidden,
             ))
     for path in sorted(set(before) & set(after)):
         if before[path] != after[path]:
@@ -355,7 +368,7 @@ def compare(before: dict[str, Any], after: dict[str, Any], catalogue: Catalogue 
     case_changes, not_compared = compare_cases(before.get("cases", {}), after.get("cases", {}),
                                                window, after_version, catalogue)
     changes = (compare_fields(before.get("visitor_fields", {}), after.get("visitor_fields", {}),
-                              window, catalogue)
+                              window, catalogue, after_version)
                + case_changes + compare_clauses(before, after, window, catalogue))
     return {
         "before": _context(before, before_source or Path("before")),

@@ -59,6 +59,8 @@ SETTINGS: dict[str, Setting] = {
                 f"version the bundled reference server emulates (default {DEFAULT_REFERENCE_VERSION})"),
         Setting("RC_REFERENCE_FAULTS", "--rc-reference-faults",
                 "comma-separated faults of the bundled reference server (self-tests)"),
+        Setting("RC_REFERENCE_VARIANTS", "--rc-reference-variants",
+                "comma-separated legitimate variants of the bundled reference server"),
     )
 }
 
@@ -89,6 +91,7 @@ class Settings:
     reference_version: RCVersion
     reference_faults: tuple[str, ...]
     timeout_s: float = DEFAULT_TIMEOUT_S
+    reference_variants: tuple[str, ...] = ()
 
     @property
     def uses_reference(self) -> bool:
@@ -173,6 +176,27 @@ def _credentials(values: Mapping[str, str | None]) -> Credentials:
     return Credentials(user=user, password=password, user_id=user_id, auth_token=token)
 
 
+# Settings that only mean something for a server of one's own (RC_URL).
+_NEED_URL = ("RC_USER", "RC_PASSWORD", "RC_USER_ID", "RC_AUTH_TOKEN", "RC_UNPRIVILEGED_USER",
+             "RC_UNPRIVILEGED_PASSWORD", "RC_EXTERNAL_IDS_VISITOR")
+
+
+def _no_settings_without_url(values: Mapping[str, str | None], options: Mapping[str, str | None],
+                             environ: Mapping[str, str]) -> None:
+    """Credentials without RC_URL would run a silent green run against the bundled server."""
+    given = [name for name in _NEED_URL if values[name]]
+    if not given:
+        return
+    raw = options.get("RC_URL")
+    raw = environ.get("RC_URL") if raw is None else raw
+    state = "is empty" if raw is not None else "is not set"
+    raise ConfigError(
+        f"{', '.join(given)} given but RC_URL {state}: the run would test the bundled reference "
+        "server, not yours; set RC_URL to your server's base URL (or unset "
+        f"{'them' if len(given) > 1 else given[0]} to use the reference server)"
+    )
+
+
 def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None = None) -> Settings:
     """Merge options (keyed by env name) over the environment and validate."""
     environ = os.environ if environ is None else environ
@@ -184,6 +208,8 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
         values[name] = value if value not in (None, "") else None
 
     url = _url(values["RC_URL"]) if values["RC_URL"] else None
+    if url is None:
+        _no_settings_without_url(values, options, environ)
     credentials = _credentials(values) if url else Credentials()
 
     unprivileged = None
@@ -212,7 +238,17 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
             "or RC_REFERENCE_FAULTS"
         )
 
+    variants = tuple(
+        v.strip() for v in (values["RC_REFERENCE_VARIANTS"] or "").split(",") if v.strip()
+    )
+    if variants and url:
+        raise ConfigError(
+            "RC_REFERENCE_VARIANTS only applies to the bundled reference server; unset RC_URL "
+            "or RC_REFERENCE_VARIANTS"
+        )
+
     return Settings(
+        reference_variants=variants,
         timeout_s=_timeout(values["RC_TIMEOUT"]),
         url=url,
         credentials=credentials,

@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 
 from rc_contract.checks import (
     Answer,
+    body_notices,
     check_error_envelope,
     check_json_content_type,
+    check_no_foreign_data,
     check_no_token,
 )
 from rc_contract.config import DEFAULT_FUZZ_EXAMPLES
@@ -100,14 +102,32 @@ def suite_checks() -> list[Any]:
         return None
 
     def error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
-        check_error_envelope(Answer.of(response))
+        answer = Answer.of(response)
+        check_error_envelope(answer)
+        run = ACTIVE["run"]
+        if run is not None:
+            # Keys the contract does not name: notices of the run, never a failure.
+            run.notices.add(body_notices(answer, run.document, "VI-FUZZ"))
+        return None
+
+    def no_foreign_data(ctx: Any, response: Any, case: Any) -> bool | None:
+        check_no_foreign_data(Answer.of(response), ACTIVE["run"], _asked(case))
         return None
 
     def json_content_type(ctx: Any, response: Any, case: Any) -> bool | None:
         check_json_content_type(Answer.of(response))
         return None
 
-    return [token_absent, error_envelope, json_content_type]
+    return [token_absent, error_envelope, json_content_type, no_foreign_data]
+
+
+def _asked(case: Any) -> list[str]:
+    # visitorId, and its array forms (visitorId[]=a is coerced to "a" from 8.4 on).
+    values: list[str] = []
+    for key, value in (case.query or {}).items():
+        if str(key).startswith("visitorId"):
+            values += [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    return values + [v.strip() for v in values]
 
 
 def call_and_check(case: Any, run: Any) -> None:

@@ -17,6 +17,7 @@ import pytest
 
 from rc_contract import interrupts, reporting
 from rc_contract.config import SETTINGS, ConfigError, Settings, resolve
+from rc_contract.judge import NotJudged
 from rc_contract.outcomes import ERROR, FAILED, NOTICE, NOTICE_PREFIX, PASSED, SKIPPED, TestOutcome
 from rc_contract.run import Run, StartError
 from rc_contract.session import TransportError
@@ -272,6 +273,10 @@ def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: An
                 outcome, message = SKIPPED, reason
         elif call.excinfo is not None and (transport := _transport_error(call.excinfo.value)):
             outcome, message = ERROR, state.run.redactor.text(str(transport))
+        elif call.excinfo is not None and isinstance(call.excinfo.value, NotJudged):
+            # The check examined nothing: an error of the run, never a pass.
+            outcome, message = ERROR, state.run.redactor.text(f"examined nothing: "
+                                                              f"{call.excinfo.value}")
         else:
             outcome, message = FAILED, _failure_line(report)
         detail = str(report.longrepr) if outcome in (FAILED, ERROR) else ""

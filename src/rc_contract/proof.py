@@ -80,7 +80,7 @@ def plan(faults: list[str] | None = None, versions: tuple[str, ...] = CLEAN_VERS
     runs = [ProofRun(f"clean-{v}", v, []) for v in versions]
     for fault in catalogue().values():
         if fault.kind == "contract" and (faults is None or fault.name in faults):
-            runs.append(ProofRun(fault.name, FAULT_VERSION, list(fault.clauses)))
+            runs.append(ProofRun(fault.name, fault.version or FAULT_VERSION, list(fault.clauses)))
     return runs
 
 

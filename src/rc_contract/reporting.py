@@ -80,6 +80,7 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
             "server_version": str(run.server_version) if run.detected else None,
             "version_source": run.detected.source if run.detected else None,
             "reference_faults": list(run.settings.reference_faults),
+            "reference_variants": list(run.settings.reference_variants),
             "rate_limit_bypass": run.rate_limit_bypass,
         },
         "contract_version": str(run.judged_by) if run.judged_by else None,
@@ -98,12 +99,16 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
             }
             for c in clauses
         ],
-        "notices": [{"clause": None, "message": n} for n in run.notices] + [
-            {"clause": c.id, "message": c.message} for c in clauses if c.outcome == NOTICE
-        ],
+        "notices": [{"clause": None, "kind": "version", "message": n} for n in run.version_notices] + [
+            {"clause": c.id, "kind": "upgrade", "message": c.message}
+            for c in clauses if c.outcome == NOTICE
+        ] + run.notices.as_list(),
         # Where the catalogue's evidence is unknown (or the server's line answers
         # differently per release): what the server did, never asserted.
         "observed": list(run.observed),
+        # Sweeps over the recorded traffic, with how many answers each examined.
+        "sweeps": [{"test": nodeid, "clause": clause, "examined": count}
+                   for nodeid, (clause, count) in sorted(run.sweeps.items())],
         "errors": [t.message for t in tests if t.outcome == ERROR],
         "cleanup_problems": run.cleanup_problems,
         "requests": run.recorder.requests_sent,
@@ -136,13 +141,24 @@ def summary_markdown(data: dict[str, Any]) -> str:
     for clause in data["clauses"]:
         message = clause["message"].replace("|", "\\|").replace("\n", " ")
         lines.append(f"| {clause['id']} | {clause['outcome']} | {clause['title']} | {message} |")
-    if data["notices"]:
+    upgrade = [n for n in data["notices"] if n.get("kind") in ("version", "upgrade")]
+    unnamed = [n for n in data["notices"] if n.get("kind") == "unnamed-key"]
+    if upgrade:
         lines += ["", "## What changes on upgrade", ""]
-        lines += [f"- **{n['clause'] or 'version'}**: {n['message']}" for n in data["notices"]]
+        lines += [f"- **{n['clause'] or 'version'}**: {n['message']}" for n in upgrade]
     if data["observed"]:
         lines += ["", "## Seen, not asserted (the facts are not known for this version)", ""]
         lines += [f"- **{o['clause']}** ({o['case']}) on {o['version']}: {o['expected']}; "
                   f"this server: {o['saw']}" for o in data["observed"]]
+    if unnamed:
+        lines += ["", "## Keys the contract does not name (notices, values redacted)", "",
+                  "| clause | where | key | type | answers |", "|---|---|---|---|---|"]
+        lines += [f"| {n['clause']} | {n['where']} | `{n['key']}` | {n['type']} | {n['seen']} |"
+                  for n in unnamed]
+    if data.get("sweeps"):
+        lines += ["", "## Sweeps over the run's traffic", ""]
+        lines += [f"- {s['clause']} `{s['test']}`: {s['examined']} answers examined"
+                  for s in data["sweeps"]]
     if data["errors"] or data["cleanup_problems"]:
         lines += ["", "## Errors of the run", ""]
         lines += [f"- {e}" for e in data["errors"] + data["cleanup_problems"]]
@@ -240,15 +256,24 @@ def terminal_table(run: Run, tests: list[TestOutcome]) -> list[str]:
         if len(note) > 110:
             note = note[:107] + "..."
         lines.append(f"  {c.id:<{width}}  {c.outcome.upper():<8}{run.redactor.text(note)}")
-    for notice in run.notices:
+    for notice in run.version_notices:
         lines.append(f"rc-contract: notice: {notice}")
     for seen in run.observed:
         lines.append(f"rc-contract: seen, not asserted: {seen['clause']} ({seen['case']}) on "
                      f"{seen['version']}: {seen['expected']}; this server: {seen['saw']}")
+    unnamed = run.notices.as_list()
+    if unnamed:
+        lines.append(f"rc-contract: {len(unnamed)} notice(s): keys the contract does not name "
+                     "(values redacted; not failures):")
+        lines += [f"  {n['clause']}: {n['where']} `{n['key']}` ({n['type']}, {n['seen']}x)"
+                  for n in unnamed]
+    if run.sweeps:
+        lines.append("rc-contract: sweeps examined " + ", ".join(
+            f"{clause} {count} answers" for clause, count in run.sweeps.values()))
     errors = [t.message for t in tests if t.outcome == ERROR]
     if errors:
-        lines.append("rc-contract: errors of the run (no answer from the server; not contract "
-                     "failures):")
+        lines.append("rc-contract: errors of the run (not judged: no answer from the server, or "
+                     "a check examined nothing; not contract failures):")
         lines += [f"  {run.redactor.text(e)}" for e in errors]
     lines.append(
         f"rc-contract: {run.recorder.requests_sent} requests in {run.duration_s:.1f} s"

@@ -20,13 +20,14 @@ from rc_contract.config import Credentials, Settings
 from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_catalogue
 from rc_contract.contract.catalogue import DEFAULT_CASE, Expectation
 from rc_contract.contract.releases import Releases, UnsupportedVersion, load_releases
+from rc_contract.judge import Notices
 from rc_contract.ledger import Ledger
 from rc_contract.objects import RunObjects, SetupError, User, Visitor
 from rc_contract.paths import ENDPOINT
 from rc_contract.probe import DetectedVersion, detect_version, login, logout
 from rc_contract.ratelimit import RateLimitPlan, plan_rate_limit
 from rc_contract.redact import Redactor
-from rc_contract.session import Pacer, RCSession, Recorder, TransportError
+from rc_contract.session import Pacer, RCSession, Recorder, TransportError, json_object
 from rc_contract.target import ReferenceProcess, TargetError
 from rc_contract.versions import RCVersion
 
@@ -77,7 +78,7 @@ class Run:
     # unknown to the suite or RC_CONTRACT_VERSION says otherwise).
     judged_by: RCVersion | None = None
     # Notices about the run as a whole (a version the suite does not know).
-    notices: list[str] = field(default_factory=list)
+    version_notices: list[str] = field(default_factory=list)
     # What the server did where the catalogue is unsure (unknown evidence, or a
     # MAJOR.MINOR version whose releases differ): recorded, never asserted.
     observed: list[dict[str, str]] = field(default_factory=list)
@@ -89,6 +90,10 @@ class Run:
     planned_info_calls: int = 0
     started_at: float = field(default_factory=time.time)
     cleanup_problems: list[str] = field(default_factory=list)
+    # Keys the contract does not name, seen in answers (judge.py): reported, never failures.
+    notices: Notices = field(default_factory=Notices)
+    # Sweeps over the recorded traffic: test node id -> (clause, answers examined).
+    sweeps: dict[str, tuple[str, int]] = field(default_factory=dict)
     _closed: bool = False
 
     # -- what the cases read ------------------------------------------------
@@ -165,7 +170,8 @@ class Run:
         self.redactor.add(*settings.secrets())
         credentials = settings.credentials
         if settings.uses_reference:
-            self.reference = ReferenceProcess(settings.reference_version, settings.reference_faults)
+            self.reference = ReferenceProcess(settings.reference_version, settings.reference_faults,
+                                              settings.reference_variants)
             self.url = self.reference.start()
             self.redactor.add(self.reference.admin_password)
             credentials = Credentials(user="admin", password=self.reference.admin_password)
@@ -187,6 +193,7 @@ class Run:
             self.detected = detect_version(self.session, self.auth)
         self._judge_version()
         self._preflight()
+        self._check_external_ids_visitor()
 
         ledger = Ledger(settings.report_dir)
         self.objects = RunObjects(
@@ -209,7 +216,7 @@ class Run:
         except UnsupportedVersion as exc:
             raise TargetError(f"{exc} (version from {setting})") from None
         if notice:
-            self.notices.append(notice)
+            self.version_notices.append(notice)
             self.notify(f"notice: {notice}")
 
     def _preflight(self) -> None:
@@ -243,6 +250,41 @@ class Run:
             self.session, Credentials(user=user.username, password=user.password), setting
         )
         self.redactor.add(self.unprivileged_auth["X-Auth-Token"])
+        if given:
+            self._check_unprivileged(user.username)
+
+    def _check_unprivileged(self, username: str) -> None:
+        """A given RC_UNPRIVILEGED_USER must lack view-l-room, or VI-PERM-403 judges nothing
+        but the configuration. A user the run created has the plain `user` role: if the
+        server serves it, that is the server's fault, for VI-PERM-403 to report."""
+        response = self.info(params={"visitorId": "rc-contract-preflight"},
+                             headers=self.unprivileged_auth)
+        if response.status_code != 403:
+            raise TargetError(
+                f"RC_UNPRIVILEGED_USER {username!r} holds view-l-room (visitors.info answered "
+                f"{response.status_code}, not 403); give a user whose roles lack it (only 'user'), "
+                "or unset RC_UNPRIVILEGED_USER and RC_UNPRIVILEGED_PASSWORD to have one created"
+            )
+
+    def _check_external_ids_visitor(self) -> None:
+        """A given RC_EXTERNAL_IDS_VISITOR must name a visitor that carries externalIds."""
+        given = self.settings.external_ids_visitor
+        if not given:
+            return
+        response = self.info(params={"visitorId": given})
+        body = json_object(response)
+        visitor = body.get("visitor")
+        if response.status_code != 200 or not isinstance(visitor, dict):
+            raise TargetError(
+                f"RC_EXTERNAL_IDS_VISITOR={given!r} names no visitor on the server (visitors.info "
+                f"answered {response.status_code}); set it to the id of a visitor an omnichannel "
+                "app linked, or unset it"
+            )
+        if not visitor.get("externalIds"):
+            raise TargetError(
+                f"RC_EXTERNAL_IDS_VISITOR={given!r} names a visitor without externalIds; set it to "
+                "the id of a visitor an omnichannel app linked (8.4.0 and later), or unset it"
+            )
 
     # -- tear-down ------------------------------------------------------------
     def close(self) -> None:

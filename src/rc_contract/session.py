@@ -23,7 +23,8 @@ MAX_RATE_LIMIT_RETRIES = 5
 DEFAULT_TIMEOUT = 30.0
 _WAIT_SECONDS = re.compile(r"wait (\d+) seconds")
 # Rocket.Chat limits a route, not a URL: every visitor token shares one window.
-_VISITOR_BY_TOKEN = re.compile(r"^(/api/v1/livechat/visitor)/[^/]+$")
+# Anchored at the end only: RC_URL may carry a path prefix (a proxy at /chat).
+_VISITOR_BY_TOKEN = re.compile(r"^(.*/api/v1/livechat/visitor)/[^/]+$")
 _MAX_DESCRIBED_QUERY = 120
 
 
@@ -77,6 +78,8 @@ class Recorder:
     waited_s: float = 0.0
     # Set by the plugin around each case, so observations can tell the cases apart.
     current_case: str | None = None
+    # The path prefix of RC_URL ("/chat" behind a proxy); set by the session.
+    base_path: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, exchange: Exchange) -> None:
@@ -86,7 +89,10 @@ class Recorder:
             self.exchanges.append(exchange)
 
     def for_path(self, path: str) -> list[Exchange]:
-        return [e for e in self.exchanges if e.path == path]
+        """The exchanges of an API path (``/api/v1/...``), under RC_URL's path prefix."""
+        full = self.base_path + path
+        with self._lock:
+            return [e for e in self.exchanges if e.path == full]
 
     @property
     def requests_sent(self) -> int:
@@ -167,6 +173,7 @@ class RCSession(requests.Session):
         super().__init__()
         self.base_url = base_url.rstrip("/")
         self.recorder = recorder
+        recorder.base_path = urlsplit(self.base_url).path.rstrip("/")
         self.pacer = pacer
         self.timeout = timeout
         self.verify = verify

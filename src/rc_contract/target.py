@@ -26,6 +26,7 @@ class ReferenceProcess:
 
     version: RCVersion
     faults: tuple[str, ...] = ()
+    variants: tuple[str, ...] = ()
     url: str = ""
     admin_password: str = ""
     _process: subprocess.Popen[str] | None = None
@@ -40,7 +41,10 @@ class ReferenceProcess:
         ]
         for fault in self.faults:
             command += ["--fault", fault]
-        env = {k: v for k, v in os.environ.items() if k != "RC_REFERENCE_FAULTS"}
+        for variant in self.variants:
+            command += ["--variant", variant]
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("RC_REFERENCE_FAULTS", "RC_REFERENCE_VARIANTS")}
         self._process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
             start_new_session=True,  # a Ctrl-C to the run is handled by the run, not the server

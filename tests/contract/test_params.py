@@ -1,12 +1,16 @@
 """VI-PARAM-MISSING, VI-PARAM-TYPE, VI-PARAM-EXTRA: the query validator's answers.
 
-Queries are sent exactly as written, as a client would put them on the wire;
-where a real visitor id appears, a server that skips validation answers 200.
+Promise: the docs' 400 "Example 1" (missing `visitorId`, exact invalid-params body) and
+the route's query validator `isLivechatVisitorsInfoProps`, the same JSON Schema in every
+8.x and 9.0 (rocketchat-behaviour.md sections 1 and 4: `{visitorId: string}`, required,
+`additionalProperties: false`, Ajv's first error as `<message> [invalid-params]`).
+Queries are sent exactly as written, as a client would put them on the wire; where a
+real visitor id appears, a server that skips validation answers 200.
 """
 
 import pytest
 
-from rc_contract.checks import Answer, check_clause_body
+from rc_contract.checks import Answer, judge_answer
 
 
 def _check(rc, clause_id, response):
@@ -16,12 +20,13 @@ def _check(rc, clause_id, response):
         assert not (isinstance(body, dict) and body.get("visitor")), (
             f"{clause_id}: the server answered 200 with a visitor instead of refusing the query"
         )
-    check_clause_body(rc, clause_id, answer)
+    judge_answer(rc, clause_id, response)
 
 
 @pytest.mark.clause("VI-PARAM-MISSING")
 @pytest.mark.parametrize("query", ["none", "wrong-case-name"])
 def test_missing_visitor_id(rc, query):
+    # Promise: docs 400 Example 1; section 4 ("(none)", "visitorid=abc (wrong case)").
     text = None if query == "none" else f"visitorid={rc.visitors['a'].id}"
     _check(rc, "VI-PARAM-MISSING", rc.info(text))
 
@@ -29,6 +34,7 @@ def test_missing_visitor_id(rc, query):
 @pytest.mark.clause("VI-PARAM-TYPE")
 @pytest.mark.parametrize("query", ["given-twice", "object-ne-operator"])
 def test_visitor_id_must_be_a_string(rc, query):
+    # Promise: section 4 (`visitorId=a&visitorId=b` and `visitorId[$ne]=x`: 400 must be string).
     visitor_id = rc.visitors["a"].id
     text = {
         "given-twice": f"visitorId={visitor_id}&visitorId={rc.visitors['b'].id}",
@@ -41,7 +47,8 @@ def test_visitor_id_must_be_a_string(rc, query):
 @pytest.mark.clause("VI-PARAM-EXTRA")
 @pytest.mark.parametrize("extra", ["unknown-name", "cache-buster"])
 def test_unknown_extra_parameter(rc, extra):
-    # "_" is what jQuery-style clients add to defeat caches: refused all the same.
+    # Promise: section 4 (any unknown extra parameter, a cache buster `_=` included:
+    # 400 must NOT have additional properties).
     parameter = {"unknown-name": "rcContract=1", "cache-buster": "_=1764000000000"}[extra]
     _check(rc, "VI-PARAM-EXTRA", rc.info(f"visitorId={rc.visitors['a'].id}&{parameter}"))
 
@@ -50,15 +57,18 @@ def test_unknown_extra_parameter(rc, extra):
 def test_array_form_of_one_value(rc):
     """``visitorId[]=<id>``: coerced to the id and looked up (8.4 on), refused as not a
     string (8.0), unknown in between: the catalogue's evidence decides what is asserted."""
+    # Promise: section 4 (ajvQuery coerceTypes 'array', verified 8.6.1 and 8.8.1; spec/clauses.yaml
+    # VI-PARAM-TYPE array-brackets, with the evidence of each version span).
     visitor = rc.visitors["a"]
-    answer = Answer.of(rc.info(f"visitorId[]={visitor.id}"))
+    response = rc.info(f"visitorId[]={visitor.id}")
+    answer = Answer.of(response)
     expectations = rc.expectations("VI-PARAM-TYPE", "array-brackets")
     forms = {e.behaviour[1] for e in expectations if e.behaviour}
     saw = _array_form(answer, visitor.id)
     if forms == {"coerced"}:
         assert saw == "coerced", f"visitorId[]=<id> was {saw}; expected it coerced to the id (200)"
     elif forms == {"refused"}:
-        check_clause_body(rc, "VI-PARAM-TYPE", answer)
+        judge_answer(rc, "VI-PARAM-TYPE", response)
     else:
         unknown = "; ".join(e.evidence.source for e in expectations if not e.known)
         known = ", ".join(sorted(forms - {"unknown"}))

@@ -1,8 +1,14 @@
-"""VI-PERM-403: a logged-in user without view-l-room gets 403 error-unauthorized."""
+"""VI-PERM-403: a logged-in user without view-l-room gets 403 error-unauthorized.
+
+Promise: the docs (permissionError, "Permission required: `view-l-room`") and
+Rocket.Chat's own end-to-end test (rocketchat-behaviour.md section 8: 403,
+`success: false`, the exact error-unauthorized text); from 9.0.0 an
+`errorType: error-forbidden` may accompany it (section 3, PR #43214).
+"""
 
 import pytest
 
-from rc_contract.checks import Answer, check_clause_body
+from rc_contract.checks import judge_answer
 
 pytestmark = pytest.mark.clause("VI-PERM-403")
 
@@ -11,6 +17,8 @@ pytestmark = pytest.mark.clause("VI-PERM-403")
 # leaks the visitor to a user without the permission.
 @pytest.mark.parametrize("visitor", ["invalid-id", "known-visitor"])
 def test_refused_with_403(rc, visitor):
+    # Promise: section 8 (Rocket.Chat's e2e test, query visitorId=invalid) and section 1
+    # (permissionsRequired: ['view-l-room']); no visitor data in the refusal.
     visitor_id = "invalid" if visitor == "invalid-id" else rc.visitors["a"].id
     response = rc.info(params={"visitorId": visitor_id}, headers=rc.unprivileged_auth)
-    check_clause_body(rc, "VI-PERM-403", Answer.of(response))
+    judge_answer(rc, "VI-PERM-403", response)

@@ -47,6 +47,7 @@ CLAUSES = [
     "VI-NOT-FOUND",
     "VI-OK-SHAPE",
     "VI-TOKEN-ABSENT",
+    "VI-NO-STORE",
     "VI-EXTIDS-SHAPE",
     "VI-CONTENT-TYPE",
     "VI-FUZZ",

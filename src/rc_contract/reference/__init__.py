@@ -4,6 +4,7 @@ from .cli import serve_main
 from .faults import Fault, FaultSet, UnknownFaultError, catalogue, faults_from_env
 from .server import ReferenceServer
 from .state import SEEDED_EXTERNAL_IDS_VISITOR_ID
+from .variants import UnknownVariantError, Variant, VariantSet, variants_from_env
 from .versions import DEFAULT_VERSION, Profile, resolve, supported_versions
 
 __all__ = [
@@ -14,9 +15,13 @@ __all__ = [
     "Profile",
     "ReferenceServer",
     "UnknownFaultError",
+    "UnknownVariantError",
+    "Variant",
+    "VariantSet",
     "catalogue",
     "faults_from_env",
     "resolve",
     "serve_main",
     "supported_versions",
+    "variants_from_env",
 ]

@@ -14,6 +14,7 @@ from .faults import FaultSet
 from .ids import iso_now
 from .ratelimit import RateLimiter
 from .state import State, StateError, User
+from .variants import VariantSet
 from .versions import Profile
 from .wire import (
     GET_VISITOR,
@@ -60,10 +61,12 @@ class App:
         state: State,
         faults: FaultSet | None = None,
         limiter: RateLimiter | None = None,
+        variants: VariantSet | None = None,
     ) -> None:
         self.profile = profile
         self.state = state
         self.faults = faults if faults is not None else FaultSet()
+        self.variants = variants if variants is not None else VariantSet()
         self.limiter = limiter
         self._stats_lock = threading.Lock()
         self._by_route: dict[str, int] = {}
@@ -112,8 +115,12 @@ class App:
         if resp.status in NO_CACHE_STATUSES and resp.case != INVALID_QUERY_CASE:
             resp.headers.extend(NO_CACHE)
         resp.headers.extend(ex.extra_headers)
-        final: Response = self.faults.apply("response", ex, resp)
+        final: Response = self._hook("response", ex, resp)
         return final
+
+    def _hook(self, point: str, ex: Exchange, value: Any) -> Any:
+        """A hook point: the server's legitimate variants first, then its faults."""
+        return self.faults.apply(point, ex, self.variants.apply(point, ex, value))
 
     # shared steps ---------------------------------------------------------------
 
@@ -121,7 +128,7 @@ class App:
         headers = ex.request.headers
         user = self.state.authenticate(headers.get("X-User-Id"), headers.get("X-Auth-Token"))
         if hooks:
-            user = self.faults.apply("authenticate", ex, user)
+            user = self._hook("authenticate", ex, user)
         if user is None:
             return Response(401, bodies.unauthorized(self.profile.short_401), case="unauthorized")
         ex.user = user
@@ -168,31 +175,31 @@ class App:
     # GET /api/v1/livechat/visitors.info ----------------------------------------
 
     def visitors_info(self, ex: Exchange) -> Response:
-        faults = self.faults
+        hook = self._hook
         denied = self._authenticate(ex, hooks=True)
         if denied is not None:
             return denied
         holds = ex.user is not None and "view-l-room" in ex.user.permissions
-        if not faults.apply("permitted", ex, holds):
+        if not hook("permitted", ex, holds):
             return self._forbidden()
         try:
             params = query.parse(ex.request.query, self.profile.query_limits)
         except query.QueryError as error:
             # Written by the router's middleware: no cache headers (section 3).
             return Response(400, bodies.failure(str(error)), case=INVALID_QUERY_CASE)
-        ex.params = faults.apply("parse", ex, params)
+        ex.params = hook("parse", ex, params)
         limited = self._rate_limit(ex)
         if limited is not None:
             return limited
         message = validate.first_error(
             validate.VISITORS_INFO, ex.params, coerce_arrays=self.profile.array_coercion
         )
-        message = faults.apply("validate", ex, message)
+        message = hook("validate", ex, message)
         if message is not None:
             return self._invalid(message)
         visitor_id = ex.params.get("visitorId")
         visitor = self.state.enabled_visitor(visitor_id) if isinstance(visitor_id, str) else None
-        visitor = faults.apply("lookup", ex, visitor)
+        visitor = hook("lookup", ex, visitor)
         if visitor is None:
             return Response(400, bodies.failure("visitor-not-found"), case="not-found")
         ex.visitor = visitor
@@ -200,7 +207,7 @@ class App:
             out = {k: v for k, v in visitor.items() if k != "token"}
         else:
             out = dict(visitor)
-        return self._ok(visitor=faults.apply("view", ex, out))
+        return self._ok(visitor=hook("view", ex, out))
 
     # GET /api/info -------------------------------------------------------------
 
@@ -292,7 +299,7 @@ class App:
             phone=fields.get("phone"),
             department=fields.get("department"),
         )
-        return self._ok(visitor=visitor)
+        return self._ok(visitor=self._hook("registered", ex, visitor))
 
     @staticmethod
     def _invalid_token() -> Response:

@@ -13,6 +13,8 @@ from .faults import UnknownFaultError, check_names, faults_from_env
 from .ratelimit import DEFAULT_CALLS, DEFAULT_WINDOW_MS
 from .server import ReferenceServer
 from .state import SEEDED_EXTERNAL_IDS_VISITOR_ID
+from .variants import check_names as check_variants
+from .variants import variants_from_env
 from .versions import DEFAULT_VERSION, supported_versions
 
 PROG = "rc-contract serve"
@@ -58,6 +60,16 @@ def _parser() -> argparse.ArgumentParser:
         "--list-faults", action="store_true", help="print the fault catalogue and exit"
     )
     parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="switch on a named legitimate variant (repeatable; env RC_REFERENCE_VARIANTS)",
+    )
+    parser.add_argument(
+        "--list-variants", action="store_true", help="print the variant catalogue and exit"
+    )
+    parser.add_argument(
         "--rate-limit", action="store_true", help="enable Rocket.Chat's REST rate limiter"
     )
     parser.add_argument(
@@ -83,14 +95,25 @@ def _print_catalogue() -> None:
         print(f"{fault.name:36} {clauses:48} {fault.description}")
 
 
+def _print_variants() -> None:
+    from .variants import catalogue
+
+    for variant in catalogue().values():
+        print(f"{variant.name:26} {variant.description}")
+
+
 def serve_main(argv: list[str] | None = None) -> int:
     """Run the server until SIGINT/SIGTERM. Returns the process exit code."""
     args = _parser().parse_args(argv)
     if args.list_faults:
         _print_catalogue()
         return 0
+    if args.list_variants:
+        _print_variants()
+        return 0
     try:
         faults = check_names([*faults_from_env(), *args.fault])
+        variants = check_variants([*variants_from_env(), *args.variant])
         server = ReferenceServer(
             version=args.version,
             admin_password=args.admin_password,
@@ -99,6 +122,7 @@ def serve_main(argv: list[str] | None = None) -> int:
             rate_limit_calls=args.rate_limit_calls,
             rate_limit_window_ms=args.rate_limit_window_ms,
             port=args.port,
+            variants=variants,
         )
         url = server.start()
     except UnknownFaultError as error:
@@ -116,6 +140,8 @@ def serve_main(argv: list[str] | None = None) -> int:
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         print(f"Reference Rocket.Chat {server.version} listening on {url}", flush=True)
+        if variants:
+            print(f"Variants: {', '.join(variants)}", flush=True)
         if server.password_generated:
             print(f"Admin password (user admin): {server.admin_password}", flush=True)
         if server.profile.external_ids:

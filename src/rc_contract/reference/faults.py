@@ -23,6 +23,8 @@ class Fault:
     kind: str  # "contract" or "target"
     clauses: tuple[str, ...]
     description: str
+    # The version the proof runs it on, when not the one where every clause is in force.
+    version: str | None = None
 
 
 class UnknownFaultError(ValueError):
@@ -40,6 +42,7 @@ def catalogue() -> dict[str, Fault]:
             kind=e.get("kind", "contract"),
             clauses=tuple(e.get("clauses") or ()),
             description=e["description"],
+            version=str(e["version"]) if e.get("version") else None,
         )
         for e in entries
     }

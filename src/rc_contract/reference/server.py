@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import ipaddress
 import secrets
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterable
@@ -16,8 +18,10 @@ from typing import Any
 
 from .app import App
 from .faults import FaultSet
+from .ids import meteor_id, object_id
 from .ratelimit import DEFAULT_CALLS, DEFAULT_WINDOW_MS, RateLimiter
-from .state import State
+from .state import State, load_roles
+from .variants import VariantSet
 from .versions import DEFAULT_VERSION, resolve
 from .wire import Headers, Request
 
@@ -31,6 +35,7 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     disable_nagle_algorithm = True
     server: _HTTPServer
+    headers_in: Headers
     _headers_buffer: list[bytes]  # created by send_response_only
 
     def setup(self) -> None:
@@ -76,6 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = connection == "close" or (
                 self.request_version != "HTTP/1.1" and connection != "keep-alive"
             )
+            self.headers_in = headers
             self._serve(headers)
         except (TimeoutError, ConnectionError):
             self.close_connection = True
@@ -89,6 +95,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         path, _, query = self.path.partition("?")
+        prefix = self.server.path_prefix
+        if prefix:
+            # Behind a reverse proxy at /chat: only paths under the prefix reach the app.
+            if path != prefix and not path.startswith(prefix + "/"):
+                self._write(404, b'{"success":false,"error":"Not found"}', "application/json", [])
+                return
+            path = path[len(prefix):] or "/"
         request = Request(
             method=self.command,
             path=path,
@@ -104,7 +117,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self._write(resp.status, resp.payload(), resp.content_type, resp.headers)
+        payload, headers = resp.payload(), list(resp.headers)
+        if resp.compress and "gzip" in headers_value(self.headers_in, "Accept-Encoding"):
+            payload = gzip.compress(payload)
+            headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
+        if resp.close:
+            self.close_connection = True
+            headers.append(("Connection", "close"))
+        self._write(resp.status, payload, resp.content_type, headers, chunked=resp.chunked)
 
     def _write(
         self,
@@ -112,6 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
         payload: bytes,
         content_type: str | None,
         headers: list[tuple[str, str]],
+        chunked: bool = False,
     ) -> None:
         self.send_response_only(status)
         self.send_header("Date", _http_date())
@@ -119,13 +140,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", content_type)
         for name, value in headers:
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            half = len(payload) // 2
+            parts = [p for p in (payload[:half], payload[half:]) if p]
+            payload = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
+        else:
+            self.send_header("Content-Length", str(len(payload)))
         # One write for head and body: no small-packet stalls on keep-alive.
         self._headers_buffer.append(b"\r\n" if self.command == "HEAD" else b"\r\n" + payload)
         self.flush_headers()
 
 
 _date_cache: tuple[int, str] = (0, "")
+
+
+def headers_value(headers: Headers, name: str) -> str:
+    return str(headers.get(name, "") or "").lower()
 
 
 def _http_date() -> str:
@@ -142,8 +173,9 @@ class _HTTPServer(ThreadingHTTPServer):
     block_on_close = False  # keep-alive clients must not hold up stop()
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], app: App) -> None:
+    def __init__(self, address: tuple[str, int], app: App, path_prefix: str = "") -> None:
         self.app = app
+        self.path_prefix = path_prefix
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -191,6 +223,8 @@ class ReferenceServer:
         rate_limit_window_ms: int = DEFAULT_WINDOW_MS,
         host: str = "127.0.0.1",
         port: int = 0,
+        variants: Iterable[str] = (),
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         _check_loopback(host)
         self.profile = resolve(version)
@@ -198,9 +232,20 @@ class ReferenceServer:
         self.password_generated = admin_password is None
         self.admin_password = admin_password or secrets.token_urlsafe(16)
         self.faults = FaultSet(faults)
+        self.variants = VariantSet(variants)
+        options = self.variants.options
+        roles = load_roles()
+        if "rate_limit_calls" in options:
+            # A deployment whose accounts do not bypass the limiter: headers on every answer.
+            rate_limit, rate_limit_calls = True, options["rate_limit_calls"]
+            roles = {role: perms - {"api-bypass-rate-limit"} for role, perms in roles.items()}
         limiter = RateLimiter(rate_limit_calls, rate_limit_window_ms) if rate_limit else None
-        self.state = State(self.profile, self.admin_password)
-        self.app = App(self.profile, self.state, self.faults, limiter)
+        self.state = State(self.profile, self.admin_password, roles,
+                           visitor_id=meteor_id if options.get("visitor_ids") == "meteor"
+                           else object_id)
+        self.app = App(self.profile, self.state, self.faults, limiter, self.variants)
+        self.path_prefix = str(options.get("path_prefix", ""))
+        self.tls = tls
         self.host = host
         self.port = port
         self._httpd: _HTTPServer | None = None
@@ -211,13 +256,16 @@ class ReferenceServer:
         if self._httpd is None:
             raise RuntimeError("the reference server is not running")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{host}:{self.port}{self.path_prefix}"
 
     def start(self) -> str:
         """Bind, serve on a background thread, and return the base URL."""
         if self._httpd is not None:
             return self.url
-        httpd = _HTTPServer((self.host, self.port), self.app)
+        httpd = _HTTPServer((self.host, self.port), self.app, self.path_prefix)
+        if self.tls is not None:
+            httpd.socket = self.tls.wrap_socket(httpd.socket, server_side=True)
         self._httpd = httpd
         self.port = httpd.server_address[1]
         self._thread = threading.Thread(

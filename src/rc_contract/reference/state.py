@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -90,8 +91,11 @@ class State:
         profile: Profile,
         admin_password: str,
         roles: dict[str, frozenset[str]] | None = None,
+        visitor_id: Callable[[], str] = object_id,
     ) -> None:
         self.profile = profile
+        # New visitors' ids: ObjectIds on current servers, Meteor ids in older data.
+        self._new_visitor_id = visitor_id
         self.roles = roles if roles is not None else load_roles()
         self._lock = threading.Lock()
         self._users: dict[str, User] = {}
@@ -279,7 +283,7 @@ class State:
             if existing_id is None:
                 self._guest_counter += 1
                 doc = {
-                    "_id": object_id(),
+                    "_id": self._new_visitor_id(),
                     "token": token,
                     "username": f"guest-{self._guest_counter}",
                     "status": "online",
@@ -298,6 +302,16 @@ class State:
                 doc["department"] = department
             self._visitors[doc["_id"]] = doc
             self._visitor_ids_by_token[token] = doc["_id"]
+            return dict(doc)
+
+    def update_visitor(self, visitor_id: str, fields: dict[str, Any]) -> dict[str, Any] | None:
+        """Store more fields on a visitor (what a server adds on its own); the new document."""
+        with self._lock:
+            doc = self._visitors.get(visitor_id)
+            if doc is None:
+                return None
+            doc = {**doc, **fields}
+            self._visitors[visitor_id] = doc
             return dict(doc)
 
     def visitor_by_token(self, token: str) -> dict[str, Any] | None:

@@ -58,6 +58,10 @@ class Response:
     case: str = ""
     delay: float = 0.0
     drop: bool = False
+    # How it goes on the wire (legitimate variants): gzip when accepted, chunked, close.
+    compress: bool = False
+    chunked: bool = False
+    close: bool = False
 
     def payload(self) -> bytes:
         if isinstance(self.body, bytes):
