@@ -72,7 +72,7 @@ def test_every_version_string_a_server_gives_parses(text):
 
 @pytest.mark.parametrize("text", ["", "8", "eight", "8.x", "8.5.2.1", "8.5-rc", "9.0.0-"])
 def test_what_is_not_a_version_is_refused(text):
-    with pytest.raises(ValueError, match="not a Rocket.Chat version"):
+    with pytest.raises(ValueError, match=r"not a Rocket\.Chat version"):
         RCVersion.parse(text)
 
 
