@@ -1,3 +1,21 @@
 """Contract conformance suite for Rocket.Chat GET /api/v1/livechat/visitors.info."""
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+
+def _version() -> str:
+    """The installed distribution's version; pyproject.toml is its single source."""
+    try:
+        return version("rc-contract")
+    except PackageNotFoundError:  # a checkout imported without being installed (PYTHONPATH=src)
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        try:
+            return tomllib.loads(pyproject.read_text("utf-8"))["project"]["version"]
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "0+unknown"
+
+
+__version__ = _version()

@@ -36,14 +36,14 @@ def run_suite(args: list[str]) -> int:
     contract = root / "tests" / "contract"
     if not contract.is_dir():
         sys.stderr.write(
-            "rc-contract: cannot start: tests/contract not found; run from a checkout of the "
-            "suite or set RC_CONTRACT_ROOT to one\n"
+            "rc-contract: cannot start: tests/contract not found; reinstall rc-contract, or set "
+            "RC_CONTRACT_ROOT to a checkout of the suite\n"
         )
         return 4
     # Test paths given by the user replace tests/contract; option values do not.
     paths = [a for a in args if not a.startswith("-") and _is_test_path(root, a)]
     _cache_hypothesis_data()
-    command = ["--rootdir", str(root), "-p", "rc_contract.plugin", *args]
+    command = [*_isolated_from_caller(root, args), "-p", "rc_contract.plugin", *args]
     if not paths:
         command.append(str(contract))
     from rc_contract.startup import preload_plugin_packages
@@ -64,6 +64,24 @@ def run_suite(args: list[str]) -> int:
     for problem in problems:
         sys.stderr.write(f"rc-contract: clean-up: {problem}\n")
     return code
+
+
+def _isolated_from_caller(root: Path, args: list[str]) -> list[str]:
+    """pytest settings that keep the caller's directory out of the run.
+
+    Run from a team's own repository, pytest would otherwise read their
+    pytest.ini / pyproject.toml / tox.ini (found above a virtual environment kept
+    in that repository) and their conftest.py files. The suite's settings are the
+    checkout's pyproject.toml, or none in an installed copy (the plugin registers
+    its markers itself); conftest files are read only from ``root`` down (the
+    checkout's conftest.py loads the same plugin, which pytest registers once).
+    """
+    from rc_contract.paths import is_checkout
+
+    isolation = ["--rootdir", str(root), "--confcutdir", str(root), "-p", "no:cacheprovider"]
+    if not any(a in ("-c", "--config-file") or a.startswith("--config-file=") for a in args):
+        isolation += ["-c", str(root / "pyproject.toml") if is_checkout(root) else os.devnull]
+    return isolation
 
 
 def _is_test_path(root: Path, arg: str) -> bool:
