@@ -25,6 +25,8 @@ PROBES = 2  # with the failed request: three failures in a row
 PROBE_TIMEOUT_S = 3.0
 MAX_SILENT_IN_A_ROW = 3
 CLEANUP_TIMEOUT_S = 3.0
+# The clean-up of an interrupted run: a healthy server removes an object well within it.
+INTERRUPTED_TIMEOUT_S = 10.0
 
 
 @dataclass

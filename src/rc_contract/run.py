@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from rc_contract import interrupts
-from rc_contract.breaker import CLEANUP_TIMEOUT_S, Breakdown
+from rc_contract.breaker import CLEANUP_TIMEOUT_S, INTERRUPTED_TIMEOUT_S, Breakdown
 from rc_contract.config import Credentials, Settings
 from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_catalogue
 from rc_contract.ledger import Ledger
@@ -221,6 +221,9 @@ class Run:
                         # The server is gone: one short attempt, the ledger keeps the rest.
                         breaker.for_cleanup()
                         self.session.timeout = min(self.session.timeout, CLEANUP_TIMEOUT_S)
+                    elif interrupts.interrupted():
+                        # Someone is waiting for the process to end: no long waits.
+                        self.session.timeout = min(self.session.timeout, INTERRUPTED_TIMEOUT_S)
                     if self.objects is not None:
                         self.cleanup_problems = self.objects.cleanup()
                     if breaker.broken is None and not interrupts.stop_at_once():
