@@ -10,24 +10,77 @@ import os
 import sys
 from pathlib import Path
 
-USAGE = """usage: rc-contract [run] [pytest options...]
+USAGE = """usage: rc-contract [run] [options...]
+       rc-contract --version
        rc-contract serve [--version V] [--port P] [--admin-password PW] [--fault NAME]...
        rc-contract prove [--workers N] [--fault NAME]...
        rc-contract sweep [--rc-url URL] [--rc-report-dir DIR] ...
        rc-contract compare BEFORE AFTER [--json] [--output DIR]
 
-  run     run the contract suite (default); options are pytest's and the suite's
-          (--rc-url, --rc-user, ... see README), environment variables RC_*
+  run     run the contract suite (default); `rc-contract run --help` lists its options
   serve   start the bundled reference Rocket.Chat server on 127.0.0.1
   sweep   remove what an earlier crashed or killed run left on RC_URL's server
           (from RC_REPORT_DIR/ledger.jsonl; same account as that run)
   prove   run the suite once per fault of the reference server: the mutation score
   compare what changed between two runs' reports (e.g. before and after an upgrade);
           exit 1 when something breaking changed
+
+Exit codes of a run: 0 every clause holds, 1 a clause failed, 2 interrupted,
+3 the run broke off (the server stopped answering), 4 the run could not start.
+"""
+
+RUN_EXAMPLES = """
+Common pytest options: -q, -x (stop at the first failure), -k EXPR (only matching cases),
+--junitxml PATH, -p no:html. Every pytest option: rc-contract run --help-pytest
+
+Exit codes: 0 every clause holds, 1 a clause failed, 2 interrupted (Ctrl-C, SIGTERM),
+3 the run broke off (the server stopped answering), 4 the run could not start.
 """
 
 
+def run_help() -> str:
+    """The suite's own options first, briefly; pytest's 460 lines only on request."""
+    from rc_contract.config import SETTINGS
+
+    lines = ["usage: rc-contract run [options] [pytest options]", "",
+             "Runs the visitors.info contract suite against RC_URL's server (unset: the bundled",
+             "reference server). Options override the environment variables.", "",
+             "options:"]
+    width = max(len(s.option) for s in SETTINGS.values()) + 2
+    for setting in SETTINGS.values():
+        lines.append(f"  {setting.option:<{width}}{setting.help} [{setting.env}]")
+    return "\n".join(lines) + "\n" + RUN_EXAMPLES
+
+
+def version_text() -> str:
+    """The suite's version, the bundled spec's sha256, the Rocket.Chat versions it knows."""
+    import hashlib
+
+    from rc_contract import __version__
+    from rc_contract.contract.releases import load_releases
+    from rc_contract.paths import BUNDLED_DOCUMENT, spec_dir
+    from rc_contract.reference.versions import supported_versions
+
+    spec = spec_dir() / BUNDLED_DOCUMENT
+    digest = hashlib.sha256(spec.read_bytes()).hexdigest() if spec.is_file() else "not found"
+    releases = load_releases()
+    lines = []
+    for line in releases.lines:
+        versions = line.versions
+        lines.append(f"{line.name} ({versions[0]} to {versions[-1]})")
+    return (f"rc-contract {__version__}\n"
+            f"spec: spec/{BUNDLED_DOCUMENT} sha256 {digest}\n"
+            f"Rocket.Chat versions known (checked {releases.checked}): {', '.join(lines)}; later "
+            f"lines are judged by the {releases.newest} contract, 8.0 to 8.2 by the "
+            f"{releases.oldest} one\n"
+            f"reference server emulates: {', '.join(supported_versions())}\n")
+
+
 def run_suite(args: list[str]) -> int:
+    if any(a in ("-h", "--help") for a in args):
+        sys.stdout.write(run_help())
+        return 0
+    args = ["--help" if a == "--help-pytest" else a for a in args]
     import pytest
 
     from rc_contract.paths import project_root
@@ -55,14 +108,15 @@ def run_suite(args: list[str]) -> int:
     try:
         code = int(pytest.main(command))
     except KeyboardInterrupt:
-        code = 2  # pytest's own code for an interrupted session
+        code = interrupts.EXIT_INTERRUPTED
     finally:
-        # A Ctrl-C that landed before pytest's tear-down hook took over leaves a
+        # A signal that landed before pytest's tear-down hook took over leaves a
         # run open: its objects are removed here, whatever else happened.
-        with interrupts.uninterruptible():
-            problems = close_open_runs()
+        problems = close_open_runs()
     for problem in problems:
         sys.stderr.write(f"rc-contract: clean-up: {problem}\n")
+    if interrupts.interrupted() and code in (0, 1):
+        code = interrupts.EXIT_INTERRUPTED  # a signal after the last safe point
     return code
 
 
@@ -108,6 +162,13 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] in ("-h", "--help", "help"):
         sys.stdout.write(USAGE)
         return 0
+    if args and args[0] in ("-V", "--version"):
+        sys.stdout.write(version_text())
+        return 0
+    if command == "run":
+        from rc_contract import interrupts
+
+        interrupts.install()  # first of all: a signal during start-up is handled too
     rest = args[1:] if args and args[0] == command else args
     if command == "run":
         return run_suite(rest)
@@ -127,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         from rc_contract.reference import serve_main
 
         return serve_main(rest)
-    sys.stderr.write(f"rc-contract: unknown command {command!r}\n{USAGE}")
-    return 2
+    sys.stderr.write(f"rc-contract: unknown command {command!r}; see rc-contract --help\n")
+    return 4
 
 
 if __name__ == "__main__":

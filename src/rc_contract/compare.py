@@ -8,8 +8,9 @@ and, where the clause catalogue explains it (a changelog line, a key the
 contract declares optional), carries that explanation. Only shapes and outcomes
 are compared: ids, timestamps, counts, durations, URLs and fuzzing never show.
 
-Exit codes: 0 nothing breaking changed, 1 something breaking changed, 2 the
-inputs could not be read.
+Exit codes: 0 nothing breaking changed, 1 something breaking changed, 4 an
+input could not be read or is a run that did not finish (interrupted, broke
+off, could not start; ``--accept-incomplete`` compares what such a run judged).
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ from rc_contract.versions import RCVersion, VersionError
 
 COMPARE_MD = "compare.md"
 COMPARE_JSON = "compare.json"
-EXIT_OK, EXIT_BREAKING, EXIT_UNREADABLE = 0, 1, 2
+EXIT_OK, EXIT_BREAKING, EXIT_UNREADABLE = 0, 1, 4
+# Exit codes of a run that finished: every clause judged (held or failed).
+FINISHED_EXIT_CODES = (0, 1)
+ACCEPT_INCOMPLETE = "--accept-incomplete"
 FAILED = "failed"
 _CHANGELOG_VERSION = re.compile(r"^\s*(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\s*:")
 
@@ -81,6 +85,23 @@ def load(given: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         raise CompareError(f"{path} is not observations schema version {SCHEMA_VERSION}")
     return data
+
+
+def check_finished(given: Path) -> None:
+    """Refuse a run that did not finish: its unjudged clauses would read as changes."""
+    path = observations_path(given).parent / "summary.json"
+    try:
+        code = json.loads(path.read_text("utf-8")).get("exit_code")
+    except (OSError, ValueError, AttributeError):
+        code = None
+    if code in FINISHED_EXIT_CODES:
+        return
+    why = {2: "was interrupted", 3: "broke off", 4: "could not start"}.get(
+        code, f"has no readable summary.json ({path})" if code is None else f"exited {code}")
+    raise CompareError(
+        f"{given} is a run that did not finish (it {why}); run the suite again, or pass "
+        f"{ACCEPT_INCOMPLETE} to compare what it judged"
+    )
 
 
 def _version(text: str | None) -> RCVersion | None:
@@ -457,9 +478,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     parser.add_argument("--output", type=Path, metavar="DIR",
                         help=f"also write {COMPARE_MD} and {COMPARE_JSON} to DIR")
+    parser.add_argument(ACCEPT_INCOMPLETE, action="store_true",
+                        help="compare runs that did not finish (interrupted, broke off) too")
     args = parser.parse_args(argv)
     try:
         before, after = load(args.before), load(args.after)
+        if not args.accept_incomplete:
+            check_finished(args.before)
+            check_finished(args.after)
     except CompareError as exc:
         sys.stderr.write(f"rc-contract compare: {exc}\n")
         return EXIT_UNREADABLE

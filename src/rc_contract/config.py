@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from rc_contract.versions import RCVersion, VersionError
 
@@ -92,6 +92,8 @@ class Settings:
     reference_faults: tuple[str, ...]
     timeout_s: float = DEFAULT_TIMEOUT_S
     reference_variants: tuple[str, ...] = ()
+    # user and password from RC_URL's userinfo (removed from ``url``): HTTP basic auth.
+    url_auth: tuple[str, str] | None = field(default=None, repr=False)
 
     @property
     def uses_reference(self) -> bool:
@@ -99,6 +101,8 @@ class Settings:
 
     def secrets(self) -> list[str]:
         found = [self.credentials.password, self.credentials.auth_token]
+        if self.url_auth:
+            found.append(self.url_auth[1])
         if self.unprivileged:
             found.append(self.unprivileged.password)
         return [s for s in found if s]
@@ -128,7 +132,19 @@ def _reference_version(value: str) -> RCVersion:
         ) from None
 
 
+def split_userinfo(value: str) -> tuple[str, tuple[str, str] | None]:
+    """``https://user:pw@host`` -> (``https://host``, (user, pw)); the password never travels
+    in the URL that the reports, the ledger and the terminal show."""
+    parts = urlsplit(value)
+    if "@" not in parts.netloc:
+        return value, None
+    host = parts.netloc.rpartition("@")[2]
+    clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return clean, (unquote(parts.username or ""), unquote(parts.password or ""))
+
+
 def _url(value: str) -> str:
+    """The base URL, validated (``value`` has no userinfo: see ``split_userinfo``)."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(
@@ -157,9 +173,13 @@ def _timeout(value: str | None) -> float:
     return seconds
 
 
-def _credentials(values: Mapping[str, str | None]) -> Credentials:
+def _credentials(values: Mapping[str, str | None],
+                 url_auth: tuple[str, str] | None = None) -> Credentials:
     user, password = values.get("RC_USER"), values.get("RC_PASSWORD")
     user_id, token = values.get("RC_USER_ID"), values.get("RC_AUTH_TOKEN")
+    if url_auth and all(url_auth) and not (user or password or user_id or token):
+        # https://user:password@host and nothing else: that account logs in.
+        user, password = url_auth
     if user and not password:
         raise ConfigError("RC_USER is set but RC_PASSWORD is not; set the account's password")
     if password and not user:
@@ -207,10 +227,13 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
             value = environ.get(name)
         values[name] = value if value not in (None, "") else None
 
-    url = _url(values["RC_URL"]) if values["RC_URL"] else None
+    url, url_auth = None, None
+    if values["RC_URL"]:
+        clean, url_auth = split_userinfo(values["RC_URL"])
+        url = _url(clean)
     if url is None:
         _no_settings_without_url(values, options, environ)
-    credentials = _credentials(values) if url else Credentials()
+    credentials = _credentials(values, url_auth) if url else Credentials()
 
     unprivileged = None
     if values["RC_UNPRIVILEGED_USER"] or values["RC_UNPRIVILEGED_PASSWORD"]:
@@ -260,4 +283,5 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
         report_dir=Path(values["RC_REPORT_DIR"] or DEFAULT_REPORT_DIR),
         reference_version=reference,
         reference_faults=faults,
+        url_auth=url_auth,
     )

@@ -7,12 +7,10 @@ contract; every failure's detail is folded under its clause.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-
-REPORT_HTML = "report.html"
+from markupsafe import Markup
 
 # Exit code -> (css class, word, sentence); codes as design.md fixes them.
 VERDICTS: dict[int, tuple[str, str, str]] = {
@@ -29,13 +27,9 @@ def verdict(exit_code: int) -> dict[str, str]:
     return {"css": css, "word": word, "text": text}
 
 
-def render(data: dict[str, Any]) -> str:
+def render(data: dict[str, Any], exit_line: str) -> str:
+    """``exit_line``: the run's exit code as every report words it (reporting.html_exit_code)."""
     env = Environment(loader=PackageLoader("rc_contract", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
-    return env.get_template("report.html.j2").render(data=data, verdict=verdict(int(data["exit_code"])))
-
-
-def write(data: dict[str, Any], directory: Path) -> Path:
-    path = directory / REPORT_HTML
-    path.write_text(render(data), "utf-8")
-    return path
+    return env.get_template("report.html.j2").render(
+        data=data, verdict=verdict(int(data["exit_code"])), exit_line=Markup(exit_line))

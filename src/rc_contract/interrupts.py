@@ -1,54 +1,126 @@
-"""Signals around a run: SIGTERM ends it like Ctrl-C, and nothing interrupts the clean-up.
+"""Signals around a run: SIGINT and SIGTERM set a flag; the run stops at its next safe point.
 
-A run that is killed half way must still remove what it created on a shared
-server. SIGTERM (CI cancelling a job) is turned into ``KeyboardInterrupt`` so
-it unwinds the same way as Ctrl-C; while the clean-up runs, further SIGINT and
-SIGTERM are only acknowledged, because an impatient second Ctrl-C is exactly
-when objects would otherwise be left behind.
+A run that is stopped half way must still remove what it created on a shared
+server and write reports that say it was interrupted. Raising from a signal
+handler lands anywhere (inside a weak-reference callback, a ``finally`` block,
+the reports being written) and loses control, so the handlers only count the
+signal and print one line; the run looks at the count at safe points (before
+and after each request, between cases, in waits) and unwinds from there.
+
+The first signal stops the run: clean-up and reports follow (exit code 2). A
+second one stops the clean-up at once: what is left is named, with the
+``rc-contract sweep`` command that removes it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
-import sys
 import threading
+import time
 from collections.abc import Iterator
 from types import FrameType
-from typing import Any
 
+EXIT_INTERRUPTED = 2
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+class RunInterrupted(KeyboardInterrupt):
+    """Raised at a safe point after a signal: pytest unwinds the session as for Ctrl-C."""
 
 
-def terminate_like_interrupt() -> None:
-    """SIGTERM raises ``KeyboardInterrupt`` in the main thread (pytest then unwinds)."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+class CleanupStopped(Exception):
+    """A second signal during the clean-up: stop removing, name what is left."""
 
 
-def _acknowledge(signum: int, frame: FrameType | None) -> None:
-    stream = sys.__stderr__
-    if stream is not None:
-        with contextlib.suppress(OSError, ValueError):
-            stream.write("rc-contract: still removing what the run created; please wait\n")
-            stream.flush()
+class _Flags:
+    count = 0
+    name = ""
+    cleaning_up = False
+    # A copy of the terminal's stderr taken before pytest captures file descriptor 2.
+    stderr_fd: int | None = None
+
+
+FLAGS = _Flags()
+
+
+def _say(text: str) -> None:
+    fd = FLAGS.stderr_fd if FLAGS.stderr_fd is not None else 2
+    with contextlib.suppress(OSError):
+        os.write(fd, f"rc-contract: {text}\n".encode())
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    # Only plain assignments and one unbuffered write: nothing here can raise
+    # into the code the signal interrupted.
+    FLAGS.count += 1
+    if FLAGS.count == 1:
+        FLAGS.name = signal.Signals(signum).name
+        _say(f"{FLAGS.name}: stopping; removing what the run created and writing the reports "
+             "(a second Ctrl-C stops the clean-up at once)")
+    elif FLAGS.count == 2:
+        _say(f"{signal.Signals(signum).name} again: stopping the clean-up now")
+
+
+def install() -> None:
+    """Handle SIGINT and SIGTERM with flags (main thread only, as early as possible)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if FLAGS.stderr_fd is None:
+        with contextlib.suppress(OSError):
+            FLAGS.stderr_fd = os.dup(2)
+    for sig in _SIGNALS:
+        signal.signal(sig, _on_signal)
+
+
+def interrupted() -> bool:
+    return FLAGS.count >= 1
+
+
+def stop_at_once() -> bool:
+    """A second signal arrived: leave the rest of the clean-up to ``rc-contract sweep``."""
+    return FLAGS.count >= 2
+
+
+def reason() -> str:
+    return f"interrupted by {FLAGS.name}" if FLAGS.name else ""
+
+
+def checkpoint(*, stop_cleanup: bool = True) -> None:
+    """A safe point: unwind the run after a signal (or stop the clean-up after a second).
+
+    ``stop_cleanup=False`` after an answer arrived: the clean-up records what that
+    answer removed before it stops.
+    """
+    if FLAGS.cleaning_up:
+        if stop_cleanup and stop_at_once():
+            raise CleanupStopped("a second signal stopped the clean-up")
+    elif interrupted():
+        raise RunInterrupted(reason())
 
 
 @contextlib.contextmanager
-def uninterruptible() -> Iterator[None]:
-    """SIGINT and SIGTERM only print a line inside the block; the old handlers come back after."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous: dict[int, Any] = {}
-    for sig in _SIGNALS:
-        previous[sig] = signal.signal(sig, _acknowledge)
+def cleaning_up() -> Iterator[None]:
+    """Inside the block one signal no longer unwinds: the clean-up must run to its end."""
+    previous, FLAGS.cleaning_up = FLAGS.cleaning_up, True
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        FLAGS.cleaning_up = previous
+
+
+def sleep(seconds: float) -> None:
+    """``time.sleep`` that stops at the next safe point when a signal arrives."""
+    deadline = time.monotonic() + seconds
+    while True:
+        checkpoint()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(left, 0.1))
+
+
+def say(text: str) -> None:
+    """One line on the terminal's stderr, even while pytest captures output."""
+    _say(text)

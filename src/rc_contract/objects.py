@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from rc_contract.interrupts import CleanupStopped
 from rc_contract.ledger import CREATED, PLANNED, REMOVED, Ledger, LedgerEntry, visitor_token
 from rc_contract.redact import Redactor
 from rc_contract.session import RCSession, TransportError, json_object
@@ -175,20 +176,34 @@ class RunObjects:
             self.ledger.write(self._entry("user", user.label, REMOVED))
 
     def cleanup(self) -> list[str]:
-        """Remove everything this run created; return what could not be removed."""
+        """Remove everything this run created; return what could not be removed.
+
+        A second signal (``CleanupStopped``) ends it at once: what is left stays in
+        the ledger for ``rc-contract sweep``.
+        """
         problems = []
-        for visitor in list(self.visitors):
-            try:
-                self.remove_visitor(visitor)
-            except TransportError as exc:
-                problems.append(f"visitor {visitor.label}: {exc}")
-            if not visitor.removed:
-                problems.append(f"visitor {visitor.label} ({visitor.id}) could not be removed")
-        for user in list(self.users):
-            try:
-                self.delete_user(user)
-            except TransportError as exc:
-                problems.append(f"user {user.username}: {exc}")
-            if user.created_by_run and not user.removed:
-                problems.append(f"user {user.username} could not be deleted")
+        try:
+            for visitor in list(self.visitors):
+                try:
+                    self.remove_visitor(visitor)
+                except TransportError as exc:
+                    problems.append(f"visitor {visitor.label}: {exc}")
+                if not visitor.removed:
+                    problems.append(f"visitor {visitor.label} ({visitor.id}) could not be removed")
+            for user in list(self.users):
+                try:
+                    self.delete_user(user)
+                except TransportError as exc:
+                    problems.append(f"user {user.username}: {exc}")
+                if user.created_by_run and not user.removed:
+                    problems.append(f"user {user.username} could not be deleted")
+        except CleanupStopped:
+            problems.append("a second signal stopped the clean-up")
         return sorted(set(problems))
+
+    def left_behind(self) -> list[str]:
+        """The objects of the run still on the server (as far as the run knows)."""
+        left = [f"visitor {v.label}" + (f" ({v.id})" if v.id else "")
+                for v in self.visitors if not v.removed]
+        left += [f"user {u.username}" for u in self.users if u.created_by_run and not u.removed]
+        return left

@@ -8,21 +8,24 @@ without a target.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from rc_contract import interrupts, reporting
-from rc_contract.config import SETTINGS, ConfigError, Settings, resolve
+from rc_contract.config import DEFAULT_REPORT_DIR, SETTINGS, ConfigError, Settings, resolve
 from rc_contract.judge import NotJudged
 from rc_contract.outcomes import ERROR, FAILED, NOTICE, NOTICE_PREFIX, PASSED, SKIPPED, TestOutcome
 from rc_contract.run import Run, StartError
 from rc_contract.session import TransportError
 
-EXIT_CANNOT_START = 4
+EXIT_FAILED, EXIT_INTERRUPTED, EXIT_BROKE_OFF, EXIT_CANNOT_START = 1, 2, 3, 4
+NOT_JUDGED = "not judged: "
 
 
 class State:
@@ -36,6 +39,10 @@ class State:
         self.outcomes: dict[str, TestOutcome] = {}
         self.active = False
         self.start_error: str | None = None
+        self.contract_run = False
+        self.report_dir: Path | None = None
+        # The exit code the reports were written with (None: not written by this run).
+        self.exit_code: int | None = None
 
 
 STATE = pytest.StashKey[State]()
@@ -63,15 +70,22 @@ def pytest_configure(config: pytest.Config) -> None:
     state = State(config)
     config.stash[STATE] = state
     options = {env: config.getoption(_dest(env)) for env in SETTINGS}
+    state.contract_run = _is_contract_run(config)
+    if state.contract_run:
+        interrupts.install()  # idempotent: `rc-contract run` installed them already
+        state.report_dir = Path(options.get("RC_REPORT_DIR") or os.environ.get("RC_REPORT_DIR")
+                                or DEFAULT_REPORT_DIR)
     try:
         state.settings = resolve(options)
+        if state.contract_run:
+            _check_report_dir(state.settings.report_dir)
     except ConfigError as exc:
         state.settings_error = str(exc)
-        if _is_contract_run(config):
+        if state.contract_run:
             # pytest prints a UsageError as one "ERROR: ..." line and exits with 4.
-            raise pytest.UsageError(f"rc-contract: {exc}") from None
+            raise pytest.UsageError(f"rc-contract: cannot start: {exc}") from None
         return
-    if _is_contract_run(config):
+    if state.contract_run:
         from rc_contract import fuzz
 
         fuzz.EXAMPLES = state.settings.fuzz_examples
@@ -79,6 +93,20 @@ def pytest_configure(config: pytest.Config) -> None:
         # JUnit goes to the report dir unless asked elsewhere (report.html is the suite's own).
         if not config.option.xmlpath:
             config.option.xmlpath = str(report_dir / "junit.xml")
+
+
+def _check_report_dir(directory: Path) -> None:
+    """The reports and the ledger must be writable before anything is created on a server."""
+    probe = directory / ".rc-contract-write-test"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe.write_text("", "utf-8")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"RC_REPORT_DIR={str(directory)!r} is not a directory the suite can write to "
+            f"({exc.strerror or type(exc).__name__}); set RC_REPORT_DIR to a writable directory"
+        ) from None
 
 
 def _is_contract_run(config: pytest.Config) -> bool:
@@ -117,7 +145,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if state.settings_error:
         _cannot_start(session, state, state.settings_error)
     assert state.settings is not None
-    interrupts.terminate_like_interrupt()
+    interrupts.checkpoint()  # a signal during start-up: nothing was created yet
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     capture = session.config.pluginmanager.get_plugin("capturemanager")
 
@@ -189,6 +217,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     clause_ids = _clauses(item)
     if run is None or not clause_ids:
         return
+    interrupts.checkpoint()
+    if run.breakdown is not None:
+        # The server is gone: the remaining cases end at once, not judged.
+        pytest.skip(f"{NOT_JUDGED}the run broke off before this case (the server stopped answering)")
     clauses = [run.catalogue[cid] for cid in clause_ids]
     version = run.contract_version
     if not any(c.applies_to(version) or c.observes(version) for c in clauses):
@@ -214,6 +246,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return report
     _redact_report(state.run, report)
     _record(state, item, report, call)
+    outcome = state.outcomes.get(item.nodeid)
+    if outcome is not None and outcome.outcome == ERROR and report.failed:
+        # The server's silence judged nothing: a skip with one line in JUnit, HTML and the
+        # terminal, never a failure (nor pages of connection tracebacks).
+        _path, line, _ = item.location
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), (line or 0) + 1, f"{NOT_JUDGED}{outcome.message}")
     return report
 
 
@@ -269,6 +308,8 @@ def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: An
             reason = reason.removeprefix("Skipped: ")
             if reason.startswith(NOTICE_PREFIX):
                 outcome, message = NOTICE, reason.removeprefix(NOTICE_PREFIX)
+            elif reason.startswith(NOT_JUDGED):
+                outcome, message = ERROR, reason.removeprefix(NOT_JUDGED)
             else:
                 outcome, message = SKIPPED, reason
         elif call.excinfo is not None and (transport := _transport_error(call.excinfo.value)):
@@ -324,18 +365,41 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = state.run
     if not state.active or run is None:
         return
-    # A second Ctrl-C (or a SIGTERM) must not cut the clean-up short.
-    with interrupts.uninterruptible():
-        run.close()
-    if run.cleanup_problems:
+    run.close()  # one signal does not cut it short; a second does (interrupts.py)
+    code = _exit_code(state, run, int(session.exitstatus))
+    session.exitstatus = code
+    if state.start_error is not None:
         for problem in run.cleanup_problems:
             sys.stderr.write(f"rc-contract: clean-up: {run.redactor.text(problem)}\n")
-        if session.exitstatus == 0:
-            session.exitstatus = 1
-    if any(o.outcome == ERROR for o in state.outcomes.values()) and session.exitstatus == 0:
-        session.exitstatus = 1
-    if state.start_error is None:
-        reporting.write_all(run, list(state.outcomes.values()), int(session.exitstatus))
+        return
+    _mark_exit_code(session.config, code)
+    reporting.write_all(run, list(state.outcomes.values()), code)
+    state.exit_code = code
+
+
+def _exit_code(state: State, run: Run, pytest_status: int) -> int:
+    if state.start_error is not None:
+        return EXIT_CANNOT_START
+    if interrupts.interrupted():
+        run.stopped = interrupts.reason()
+        return EXIT_INTERRUPTED
+    if run.breakdown is not None:
+        run.stopped = "the run broke off: the server stopped answering"
+        return EXIT_BROKE_OFF
+    if pytest_status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return pytest_status  # an internal error (3), no tests collected (5)
+    failed = any(o.outcome == FAILED for o in state.outcomes.values())
+    errors = any(o.outcome == ERROR for o in state.outcomes.values())
+    return EXIT_FAILED if failed or errors or run.cleanup_problems else 0
+
+
+def _mark_exit_code(config: pytest.Config, code: int) -> None:
+    """JUnit carries the run's exit code as a property (report.html is the suite's own)."""
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    if xml is not None:
+        xml.add_global_property(reporting.EXIT_CODE_PROPERTY, code)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -346,14 +410,59 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(line)
 
 
+def _closing_paragraph(state: State, run: Run) -> str:
+    """One paragraph for a run that stopped early: what happened, what is left, what to do."""
+    if state.exit_code not in (EXIT_INTERRUPTED, EXIT_BROKE_OFF):
+        return ""
+    parts = []
+    if state.exit_code == EXIT_BROKE_OFF and run.breakdown is not None:
+        parts.append(f"the run broke off: the server stopped answering: {run.breakdown.sentence()}")
+    else:
+        parts.append(run.stopped or "interrupted")
+    unjudged = [c.id for c in reporting.clause_outcomes(run, list(state.outcomes.values()))
+                if c.message.startswith(("not judged", "no test ran"))]
+    if unjudged:
+        parts.append(f"not judged: {', '.join(unjudged)}")
+    left = run.left_behind
+    if left:
+        parts.append(f"left on the server: {', '.join(left)}; remove them with "
+                     f"`{reporting.sweep_command(run)}` and the run's account (RC_USER, "
+                     "RC_PASSWORD)")
+    else:
+        parts.append("nothing the run created is left on the server")
+    parts.append(f"reports in {run.settings.report_dir}/ (exit code {state.exit_code})")
+    return run.redactor.text("; ".join(parts))
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     # Last of all: JUnit XML and the HTML report are written in sessionfinish, and the
     # evidence manifest hashes them with the rest of the run's reports.
     state = config.stash.get(STATE, None)
-    if state is not None and state.active and state.run is not None and state.start_error is None:
+    if state is None or not state.contract_run or config.option.collectonly:
+        return
+    run = state.run
+    if state.exit_code is not None and run is not None:
+        if interrupts.interrupted() and state.exit_code != EXIT_INTERRUPTED:
+            # The signal came while the reports were written: they must say so.
+            written, state.exit_code = state.exit_code, EXIT_INTERRUPTED
+            run.stopped = interrupts.reason()
+            reporting.correct_exit_code(run.settings.report_dir, run,
+                                        list(state.outcomes.values()), written, state.exit_code)
+        paragraph = _closing_paragraph(state, run)
+        if paragraph:
+            interrupts.say(paragraph)
         from rc_contract import evidence
 
-        evidence.write(state.run.settings.report_dir)
+        evidence.write(run.settings.report_dir)
+        return
+    # The run never got to write its reports: replace the previous run's with the reason.
+    reason = None
+    if state.settings_error or state.start_error:
+        reason, code = f"cannot start: {state.start_error or state.settings_error}", EXIT_CANNOT_START
+    elif interrupts.interrupted():
+        reason, code = f"{interrupts.reason()} before the run started", EXIT_INTERRUPTED
+    if reason is not None and state.report_dir is not None:
+        reporting.replace_with_not_run(state.report_dir, code, reason)
 
 
 __all__ = ["FAILED", "SKIPPED", "current_settings"]

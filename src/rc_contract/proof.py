@@ -152,6 +152,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--fuzz-examples", type=int, default=PROOF_FUZZ_EXAMPLES)
     parser.add_argument("--report-dir", default=os.environ.get("RC_REPORT_DIR", "reports"))
     args = parser.parse_args(argv)
+    if args.fault:
+        from rc_contract.reference import catalogue
+
+        known = sorted(f.name for f in catalogue().values() if f.kind == "contract")
+        unknown = [name for name in args.fault if name not in known]
+        if unknown:
+            sys.stderr.write(f"rc-contract prove: cannot start: unknown fault "
+                             f"{', '.join(map(repr, unknown))}; the faults are: {', '.join(known)}\n")
+            return 4
     report = prove(plan(args.fault), workers=args.workers, fuzz_examples=args.fuzz_examples)
     write(report, Path(args.report_dir))
     sys.stdout.write(markdown(report))

@@ -8,6 +8,7 @@ what it is given. report.html is rendered from the same data as summary.json.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,20 @@ from rc_contract.run import Run
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
 HAR_FILE = "traffic.har"
+JUNIT_XML = "junit.xml"
+REPORT_HTML = "report.html"
+# The files of one run (the ledger is not one: it outlives runs, for `rc-contract sweep`).
+RUN_FILES = (SUMMARY_JSON, SUMMARY_MD, HAR_FILE, JUNIT_XML, REPORT_HTML, "observations.json",
+             "evidence.json")
+# What each exit code of a run means (design.md).
+EXIT_MEANINGS = {
+    0: "every clause holds",
+    1: "a clause failed",
+    2: "interrupted",
+    3: "the run broke off",
+    4: "the run could not start",
+}
+EXIT_CODE_PROPERTY = "rc_contract_exit_code"
 
 
 def clause_outcomes(run: Run, tests: list[TestOutcome]) -> list[ClauseOutcome]:
@@ -29,7 +44,8 @@ def clause_outcomes(run: Run, tests: list[TestOutcome]) -> list[ClauseOutcome]:
         mine = [t for t in tests if clause.id in t.clauses]
         outcome = fold(mine) if mine else SKIPPED
         messages = [t.message for t in mine if t.outcome == outcome and t.message]
-        message = messages[0] if messages else ("" if mine else "no test ran for this clause")
+        unrun = f"not judged: {run.stopped}" if run.stopped else "no test ran for this clause"
+        message = messages[0] if messages else ("" if mine else unrun)
         skipped = [t.message for t in mine if t.outcome == SKIPPED and t.message]
         if outcome == "passed" and skipped:
             message = f"partly skipped: {skipped[0]}"
@@ -109,8 +125,13 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
         # Sweeps over the recorded traffic, with how many answers each examined.
         "sweeps": [{"test": nodeid, "clause": clause, "examined": count}
                    for nodeid, (clause, count) in sorted(run.sweeps.items())],
-        "errors": [t.message for t in tests if t.outcome == ERROR],
+        "errors": list(dict.fromkeys(t.message for t in tests if t.outcome == ERROR)),
         "cleanup_problems": run.cleanup_problems,
+        # Why the run stopped before its end (a signal, a server gone), and what it left.
+        "stopped": run.stopped or None,
+        "breakdown": run.breakdown.sentence() if run.breakdown else None,
+        "left_on_server": run.left_behind,
+        "sweep": sweep_command(run) if run.left_behind else None,
         "requests": run.recorder.requests_sent,
         "rate_limited": run.recorder.rate_limited,
         "rate_limit_wait_s": round(run.recorder.waited_s, 3),
@@ -131,7 +152,7 @@ def summary_markdown(data: dict[str, Any]) -> str:
         f"- judged by the contract of: {data['contract_version']}",
         f"- spec: `{data['suite']['spec']['file']}` sha256 `{data['suite']['spec']['sha256']}`",
         f"- requests: {data['requests']}, duration: {data['duration_s']} s, "
-        f"exit code: {data['exit_code']}",
+        f"exit code: {data['exit_code']} ({EXIT_MEANINGS.get(data['exit_code'], '?')})",
         f"- rate limit: {data['rate_limited']} answers 429 absorbed, "
         f"{data['rate_limit_wait_s']} s waited",
         "",
@@ -162,7 +183,91 @@ def summary_markdown(data: dict[str, Any]) -> str:
     if data["errors"] or data["cleanup_problems"]:
         lines += ["", "## Errors of the run", ""]
         lines += [f"- {e}" for e in data["errors"] + data["cleanup_problems"]]
+    if data.get("stopped"):
+        lines += ["", "## The run stopped early", "", f"- {data['stopped']}"]
+        if data.get("breakdown"):
+            lines.append(f"- {data['breakdown']}")
+    if data.get("left_on_server"):
+        lines += [f"- left on the server: {', '.join(data['left_on_server'])}; remove them with "
+                  f"`{data['sweep']}` and the run's account (RC_USER, RC_PASSWORD)"]
     return "\n".join(lines) + "\n"
+
+
+def sweep_command(run: Run) -> str:
+    """The command that removes what the run left (same account as the run)."""
+    return f"rc-contract sweep --rc-url {run.url} --rc-report-dir {run.settings.report_dir}"
+
+
+def not_run_summary(exit_code: int, reason: str) -> dict[str, Any]:
+    """summary.json of a run that never got to judge anything: it says why."""
+    return {
+        "suite": {"name": "rc-contract", "version": __version__},
+        "exit_code": exit_code,
+        "outcome": EXIT_MEANINGS.get(exit_code, ""),
+        "reason": reason,
+        "clauses": [],
+        "notices": [],
+        "errors": [reason],
+        "requests": 0,
+    }
+
+
+def replace_with_not_run(directory: Path, exit_code: int, reason: str) -> bool:
+    """Replace the previous run's reports by ones that give this run's reason (exit 4, 2)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in RUN_FILES:
+            (directory / name).unlink(missing_ok=True)
+        data = not_run_summary(exit_code, reason)
+        (directory / SUMMARY_JSON).write_text(json.dumps(data, indent=2) + "\n", "utf-8")
+        meaning = EXIT_MEANINGS.get(exit_code, "")
+        (directory / SUMMARY_MD).write_text(
+            f"# visitors.info contract: summary\n\n- exit code: {exit_code} ({meaning})\n"
+            f"- {reason}\n- no clause was judged\n", "utf-8")
+        (directory / JUNIT_XML).write_text(_not_run_junit(exit_code, reason), "utf-8")
+        (directory / REPORT_HTML).write_text(_not_run_html(exit_code, reason), "utf-8")
+    except OSError:
+        return False
+    return True
+
+
+def _not_run_junit(exit_code: int, reason: str) -> str:
+    from xml.sax.saxutils import quoteattr
+
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<testsuites><testsuite name="rc-contract" '
+        'errors="1" failures="0" skipped="0" tests="1"><properties>'
+        f'<property name="{EXIT_CODE_PROPERTY}" value="{exit_code}"/></properties>'
+        f'<testcase classname="rc-contract" name="run"><error message={quoteattr(reason)}/>'
+        "</testcase></testsuite></testsuites>\n"
+    )
+
+
+def _not_run_html(exit_code: int, reason: str) -> str:
+    from html import escape
+
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>rc-contract</title></head>"
+        f"<body><h1>visitors.info contract</h1><p>{html_exit_code(exit_code)}</p>"
+        f"<p>{escape(reason)}</p><p>No clause was judged.</p></body></html>\n"
+    )
+
+
+def html_exit_code(exit_code: int) -> str:
+    """The line the HTML report carries (also found again to correct it)."""
+    return f"rc-contract exit code: <b>{exit_code}</b> ({EXIT_MEANINGS.get(exit_code, '?')})"
+
+
+def correct_exit_code(directory: Path, run: Run, tests: list[TestOutcome], written: int,
+                      exit_code: int) -> None:
+    """A signal after the reports were written: every report must carry the new exit code."""
+    write_all(run, tests, exit_code)
+    junit = directory / JUNIT_XML
+    if junit.is_file():
+        text = re.sub(f'(name="{EXIT_CODE_PROPERTY}" value=")\\d+"', rf'\g<1>{exit_code}"',
+                      junit.read_text("utf-8"))
+        junit.write_text(text, "utf-8")
+    # report.html was rendered again by write_all, with the new exit code.
 
 
 def har(run: Run) -> dict[str, Any]:
@@ -171,6 +276,8 @@ def har(run: Run) -> dict[str, Any]:
     entries = []
     for e in run.recorder.exchanges:
         url = r.text(e.url)
+        # The query from the URL as sent: a masked value can make the masked URL unparsable.
+        query = [(k, r.text(v)) for k, v in parse_qsl(urlsplit(e.url).query, True)]
         entries.append({
             "startedDateTime": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(e.started))
             + f".{int(e.started * 1000) % 1000:03d}Z",
@@ -180,9 +287,7 @@ def har(run: Run) -> dict[str, Any]:
                 "url": url,
                 "httpVersion": e.http_version,
                 "headers": [{"name": k, "value": v} for k, v in r.headers(e.request_headers).items()],
-                "queryString": [
-                    {"name": k, "value": v} for k, v in parse_qsl(urlsplit(url).query, True)
-                ],
+                "queryString": [{"name": k, "value": v} for k, v in query],
                 "cookies": [],
                 "headersSize": -1,
                 "bodySize": len(e.request_body or ""),
@@ -230,7 +335,8 @@ def write_all(run: Run, tests: list[TestOutcome], exit_code: int) -> Path:
     (directory / SUMMARY_JSON).write_text(redact(json.dumps(data, indent=2)) + "\n", "utf-8")
     (directory / SUMMARY_MD).write_text(redact(summary_markdown(data)), "utf-8")
     (directory / HAR_FILE).write_text(redact(json.dumps(har(run))), "utf-8")
-    (directory / html_report.REPORT_HTML).write_text(redact(html_report.render(data)), "utf-8")
+    page = html_report.render(data, html_exit_code(exit_code))
+    (directory / REPORT_HTML).write_text(redact(page), "utf-8")
     # What the run saw of the endpoint, for `rc-contract compare` across versions.
     observations.write(run, tests, data["clauses"], directory)
     return directory
@@ -270,7 +376,7 @@ def terminal_table(run: Run, tests: list[TestOutcome]) -> list[str]:
     if run.sweeps:
         lines.append("rc-contract: sweeps examined " + ", ".join(
             f"{clause} {count} answers" for clause, count in run.sweeps.values()))
-    errors = [t.message for t in tests if t.outcome == ERROR]
+    errors = list(dict.fromkeys(t.message for t in tests if t.outcome == ERROR))
     if errors:
         lines.append("rc-contract: errors of the run (not judged: no answer from the server, or "
                      "a check examined nothing; not contract failures):")

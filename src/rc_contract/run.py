@@ -16,6 +16,7 @@ from typing import Any
 import requests
 
 from rc_contract import interrupts
+from rc_contract.breaker import CLEANUP_TIMEOUT_S, INTERRUPTED_TIMEOUT_S, Breakdown
 from rc_contract.config import Credentials, Settings
 from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_catalogue
 from rc_contract.contract.catalogue import DEFAULT_CASE, Expectation
@@ -94,6 +95,8 @@ class Run:
     notices: Notices = field(default_factory=Notices)
     # Sweeps over the recorded traffic: test node id -> (clause, answers examined).
     sweeps: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Why the run stopped before its end ("interrupted by SIGTERM", ...); empty when it did not.
+    stopped: str = ""
     _closed: bool = False
 
     # -- what the cases read ------------------------------------------------
@@ -184,6 +187,8 @@ class Run:
         self.session = RCSession(
             self.url, self.recorder, Pacer(self.notify), timeout=settings.timeout_s
         )
+        # Credentials in RC_URL's userinfo: HTTP basic auth, as any HTTP client sends them.
+        self.session.auth = settings.url_auth
         self.auth = login(self.session, credentials, "RC_USER/RC_PASSWORD")
         self.redactor.add(self.auth["X-Auth-Token"])
 
@@ -295,16 +300,38 @@ class Run:
         if self in OPEN_RUNS:
             OPEN_RUNS.remove(self)
         # Whoever closes the run (tear-down, a start that failed, the command line's
-        # last resort), a second Ctrl-C must not cut the clean-up short.
-        with interrupts.uninterruptible():
+        # last resort), one signal does not cut the clean-up short; a second does.
+        with interrupts.cleaning_up():
             try:
                 if self.session is not None:
+                    breaker = self.session.breaker
+                    if breaker.breakdown is not None:
+                        # The server is gone: one short attempt, the ledger keeps the rest.
+                        breaker.for_cleanup()
+                        self.session.timeout = min(self.session.timeout, CLEANUP_TIMEOUT_S)
+                    elif interrupts.interrupted():
+                        # Someone is waiting for the process to end: no long waits.
+                        self.session.timeout = min(self.session.timeout, INTERRUPTED_TIMEOUT_S)
                     if self.objects is not None:
                         self.cleanup_problems = self.objects.cleanup()
-                    self._logout()
+                    if breaker.broken is None and not interrupts.stop_at_once():
+                        self._logout()
             finally:
                 if self.reference is not None:
                     self.reference.stop()
+
+    @property
+    def breakdown(self) -> Breakdown | None:
+        """Why the run broke off (the server stopped answering), if it did."""
+        return self.session.breaker.breakdown if self.session is not None else None
+
+    @property
+    def left_behind(self) -> list[str]:
+        """Objects the clean-up could not remove (``rc-contract sweep`` removes them)."""
+        # The reference server's objects end with its process.
+        if self.objects is None or self.reference is not None:
+            return []
+        return self.objects.left_behind()
 
     def _logout(self) -> None:
         assert self.session is not None
@@ -319,6 +346,8 @@ class Run:
         for headers in sessions:
             try:
                 logout(self.session, headers)
+            except interrupts.CleanupStopped:
+                return
             except TransportError as exc:
                 self.cleanup_problems.append(f"logout: {exc}")
 

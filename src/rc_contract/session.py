@@ -18,6 +18,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+from rc_contract import interrupts
+from rc_contract.breaker import PROBE_PATH, PROBE_TIMEOUT_S, Breaker
+
 RATE_LIMIT_STATUS = 429
 MAX_RATE_LIMIT_RETRIES = 5
 DEFAULT_TIMEOUT = 30.0
@@ -30,6 +33,10 @@ _MAX_DESCRIBED_QUERY = 120
 
 class TransportError(Exception):
     """The server could not be reached or did not answer: an error of the run."""
+
+
+class ServerGone(TransportError):
+    """The server stopped answering (or answers 5xx to everything): the run breaks off."""
 
 
 class RateLimitedError(TransportError):
@@ -156,7 +163,7 @@ class Pacer:
             f"until the limiter resets at {time.strftime('%H:%M:%S', time.localtime(now + delay))}"
         )
         recorder.waited_s += delay
-        time.sleep(delay + 0.05)
+        interrupts.sleep(delay + 0.05)  # a signal must not wait for the limiter
 
 
 class RCSession(requests.Session):
@@ -178,22 +185,30 @@ class RCSession(requests.Session):
         self.timeout = timeout
         self.verify = verify
         self.headers["User-Agent"] = "rc-contract"
+        self.breaker = Breaker()
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         if url.startswith("/"):
             url = self.base_url + url
-        kwargs.setdefault("timeout", self.timeout)
+        # RC_TIMEOUT for every request, also Schemathesis' (it passes its own 10 s).
+        kwargs["timeout"] = self.timeout
         route = _route(method, url)
         for _attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
+            interrupts.checkpoint()
+            self.breaker.check()
             self.pacer.wait_before(route, self.recorder)
             started = time.time()
+            request = describe(method, _with_params(url, kwargs.get("params")))
             try:
                 response = super().request(method, url, *args, **kwargs)
             except requests.RequestException as exc:
-                request = describe(method, _with_params(url, kwargs.get("params")))
                 self.recorder.errors.append(f"{request}: {_reason(exc)}")
+                interrupts.checkpoint(stop_cleanup=False)
+                self.breaker.no_answer(request, f"failed: {_reason(exc)}", self._probe)
                 raise TransportError(f"{request} failed: {_reason(exc)}") from exc
             self._record(response, started)
+            interrupts.checkpoint(stop_cleanup=False)
+            self.breaker.answered(request, response.status_code, self._probe)
             self.pacer.observe(route, response)
             if response.status_code != RATE_LIMIT_STATUS:
                 return response
@@ -206,6 +221,17 @@ class RCSession(requests.Session):
             f"{describe(method, url)} still answered 429 after waiting out the rate limiter "
             f"{MAX_RATE_LIMIT_RETRIES} times; is another client using the same account and IP?"
         )
+
+    def _probe(self) -> str | None:
+        """``GET /api/info`` with a short timeout: None when the server answers it (below 500)."""
+        started = time.time()
+        try:
+            response = super().request("GET", self.base_url + PROBE_PATH,
+                                       timeout=min(self.timeout, PROBE_TIMEOUT_S))
+        except requests.RequestException as exc:
+            return _reason(exc)
+        self._record(response, started)
+        return None if response.status_code < 500 else f"answered {response.status_code}"
 
     def _record(self, response: requests.Response, started: float) -> None:
         request = response.request

@@ -75,6 +75,7 @@ class Sweep:
             self.out(f"rc-contract sweep: nothing outstanding for {url} in {self.ledger.path}")
             return EXIT_OK
         self.session = RCSession(url, Recorder(), Pacer(self.out), timeout=settings.timeout_s)
+        self.session.auth = settings.url_auth  # RC_URL's userinfo, as the run sent it
         try:
             self.auth = login(self.session, settings.credentials, "RC_USER/RC_PASSWORD")
         except (TargetError, TransportError) as exc:

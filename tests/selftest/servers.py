@@ -6,6 +6,7 @@ it by RC_URL, so the server outlives the run and can be inspected after it.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -106,3 +107,50 @@ class Tripwire:
                 if wanted in (route, "*") and self._seen[wanted] == occurrence and self.pid:
                     os.kill(self.pid, sig)
                     self.fired.append(f"{signal.Signals(sig).name} at {wanted} #{occurrence}")
+
+
+class SecretNotes:
+    """Every secret value that crosses the server, noted on the way."""
+
+    def __init__(self, server: ReferenceServer) -> None:
+        self.values: set[str] = {ADMIN_PASSWORD}
+        handle = server.app.handle
+
+        def noting(request: Request) -> Response:
+            response = handle(request)
+            self._note(request, response)
+            return response
+
+        server.app.handle = noting  # type: ignore[method-assign]
+
+    def _note(self, request: Request, response: Response) -> None:
+        key = f"{request.method} {request.path}"
+        body = json.loads(request.body) if request.body else {}
+        if key == "POST /api/v1/login" and isinstance(response.body, dict):
+            self.values.add(str(body.get("password")))
+            token = (response.body.get("data") or {}).get("authToken")
+            if token:
+                self.values.add(token)
+        elif key == "POST /api/v1/users.create":
+            self.values.add(body["password"])
+        elif key == "POST /api/v1/livechat/visitor":
+            visitor = body["visitor"]
+            self.values.update(str(visitor[k]) for k in ("token", "name", "email") if k in visitor)
+            if "phone" in visitor:
+                # The digits alone also catch an encoded "+" (%2B) in front of them.
+                self.values.update({visitor["phone"], visitor["phone"].lstrip("+")})
+
+    def needles(self) -> set[str]:
+        found = {v for v in self.values if v and v != "None"}
+        return found | {v.lower() for v in found}
+
+
+def leaks(report_dir: Path, result: subprocess.CompletedProcess[str],
+          needles: set[str]) -> list[str]:
+    """Which output (stdout, stderr, a file of the report directory) holds which secret."""
+    outputs = {"stdout": result.stdout, "stderr": result.stderr}
+    for path in sorted(report_dir.rglob("*")):
+        if path.is_file():
+            outputs[path.name] = path.read_text("utf-8", errors="replace")
+    return [f"{name} holds a secret ({needle[:3]}...)"
+            for name, text in outputs.items() for needle in sorted(needles) if needle in text]

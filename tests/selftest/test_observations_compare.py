@@ -321,7 +321,7 @@ def test_classifier_matches_changelogs_of_crossed_releases_only() -> None:
 
 def test_compare_accepts_directory_or_summary_and_refuses_other_input(tmp_path: Path) -> None:
     (tmp_path / OBSERVATIONS_JSON).write_text(json.dumps(_base()))
-    (tmp_path / "summary.json").write_text("{}")
+    (tmp_path / "summary.json").write_text(json.dumps({"exit_code": 0}))  # a finished run
     assert cmp.main([str(tmp_path), str(tmp_path / "summary.json")]) == 0
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -12,68 +12,26 @@ reprs, so those are searched too.
 from __future__ import annotations
 
 import json
-import subprocess
-from pathlib import Path
 
 import pytest
 
 from rc_contract.reference import ReferenceServer
-from rc_contract.reference.wire import Request, Response
 
-from .servers import ADMIN_PASSWORD, PLAIN, add_account, left_behind, run_to_end, suite_env
+from .servers import (
+    ADMIN_PASSWORD,
+    PLAIN,
+    SecretNotes,
+    add_account,
+    leaks,
+    left_behind,
+    run_to_end,
+    suite_env,
+)
 
 RUN_TIMEOUT_S = 120
 # Each puts secrets or personal values where a failure message would quote them.
 LEAKY_FAULTS = ["token-beside-visitor", "ok-name-truncated", "ok-phone-string",
                 "ok-emails-item-key"]
-
-
-class SecretNotes:
-    """Every secret value that crosses the server, noted on the way."""
-
-    def __init__(self, server: ReferenceServer) -> None:
-        self.values: set[str] = {ADMIN_PASSWORD}
-        handle = server.app.handle
-
-        def noting(request: Request) -> Response:
-            response = handle(request)
-            self._note(request, response)
-            return response
-
-        server.app.handle = noting  # type: ignore[method-assign]
-
-    def _note(self, request: Request, response: Response) -> None:
-        key = f"{request.method} {request.path}"
-        body = json.loads(request.body) if request.body else {}
-        if key == "POST /api/v1/login" and isinstance(response.body, dict):
-            self.values.add(str(body.get("password")))
-            token = (response.body.get("data") or {}).get("authToken")
-            if token:
-                self.values.add(token)
-        elif key == "POST /api/v1/users.create":
-            self.values.add(body["password"])
-        elif key == "POST /api/v1/livechat/visitor":
-            visitor = body["visitor"]
-            self.values.update(str(visitor[k]) for k in ("token", "name", "email") if k in visitor)
-            if "phone" in visitor:
-                # The digits alone also catch an encoded "+" (%2B) in front of them.
-                self.values.update({visitor["phone"], visitor["phone"].lstrip("+")})
-
-    def needles(self) -> set[str]:
-        found = {v for v in self.values if v and v != "None"}
-        return found | {v.lower() for v in found}
-
-
-
-
-def _leaks(report_dir: Path, result: subprocess.CompletedProcess[str],
-           needles: set[str]) -> list[str]:
-    outputs = {"stdout": result.stdout, "stderr": result.stderr}
-    for path in sorted(report_dir.rglob("*")):
-        if path.is_file():
-            outputs[path.name] = path.read_text("utf-8", errors="replace")
-    return [f"{name} holds a secret ({needle[:3]}...)"
-            for name, text in outputs.items() for needle in sorted(needles) if needle in text]
 
 
 @pytest.mark.parametrize("faults", [[], LEAKY_FAULTS], ids=["clean", "leaky-faults"])
@@ -97,5 +55,5 @@ def test_no_secret_in_any_output(tmp_path, faults):
     files = {p.name for p in tmp_path.iterdir()}
     assert {"junit.xml", "report.html", "summary.json", "summary.md", "traffic.har",
             "ledger.jsonl"} <= files
-    assert _leaks(tmp_path, result, needles) == []
+    assert leaks(tmp_path, result, needles) == []
     assert left["visitors"] == [] and [u["username"] for u in left["users"]] == [PLAIN[0]]
