@@ -17,6 +17,7 @@ from rc_contract.versions import RCVersion, VersionError
 
 DEFAULT_FUZZ_EXAMPLES = 50
 DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_TIME_BUDGET_S = 180.0  # a CI job's few minutes; only a rate-limited server needs it
 DEFAULT_REPORT_DIR = "reports"
 DEFAULT_REFERENCE_VERSION = "9.0.0"
 SUPPORTED_REFERENCE = ("8.3", "8.4", "8.5", "9.0")
@@ -56,6 +57,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("RC_REPORT_DIR", "--rc-report-dir", f"default {DEFAULT_REPORT_DIR}/"),
         Setting("RC_TIMEOUT", "--rc-timeout",
                 f"seconds to wait for each answer (default {DEFAULT_TIMEOUT_S:.0f})"),
+        Setting("RC_TIME_BUDGET", "--rc-time-budget",
+                "seconds a run may take on a rate-limited server; fuzzing is sized to fit "
+                f"(default {DEFAULT_TIME_BUDGET_S:.0f})"),
         Setting("RC_REFERENCE_VERSION", "--rc-reference-version",
                 f"version the bundled reference server emulates (default {DEFAULT_REFERENCE_VERSION})"),
         Setting("RC_REFERENCE_FAULTS", "--rc-reference-faults",
@@ -90,6 +94,7 @@ class Settings:
     reference_version: RCVersion
     reference_faults: tuple[str, ...]
     timeout_s: float = DEFAULT_TIMEOUT_S
+    time_budget_s: float = DEFAULT_TIME_BUDGET_S
 
     @property
     def uses_reference(self) -> bool:
@@ -138,6 +143,21 @@ def _timeout(value: str | None) -> float:
         raise ConfigError(
             f"RC_TIMEOUT={value!r} is not a number of seconds between 0 and 3600; "
             f"set it e.g. RC_TIMEOUT={DEFAULT_TIMEOUT_S:.0f}"
+        )
+    return seconds
+
+
+def _time_budget(value: str | None) -> float:
+    if value is None:
+        return DEFAULT_TIME_BUDGET_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 86400:
+        raise ConfigError(
+            f"RC_TIME_BUDGET={value!r} is not a number of seconds between 0 and 86400; "
+            f"set it e.g. RC_TIME_BUDGET={DEFAULT_TIME_BUDGET_S:.0f}"
         )
     return seconds
 
@@ -211,6 +231,7 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
 
     return Settings(
         timeout_s=_timeout(values["RC_TIMEOUT"]),
+        time_budget_s=_time_budget(values["RC_TIME_BUDGET"]),
         url=url,
         credentials=credentials,
         unprivileged=unprivileged,

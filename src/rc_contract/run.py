@@ -16,6 +16,8 @@ from typing import Any
 import requests
 
 from rc_contract import interrupts
+from rc_contract.answers import AnswerMemo, Question, question
+from rc_contract.budget import Budget, BudgetTooSmall, Window, plan_budget, process_started_at
 from rc_contract.config import Credentials, Settings
 from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_catalogue
 from rc_contract.ledger import Ledger
@@ -31,6 +33,8 @@ from rc_contract.versions import RCVersion
 # The visitors the cases need: two that stay (so a fault that answers every
 # request with one visitor shows), and one the not-found case removes.
 VISITOR_LABELS = ("a", "b", "removed")
+
+_INFO_ROUTE = f"GET {ENDPOINT}"  # the session's (and the limiter's) key for visitors.info
 
 # Runs started and not yet closed: the command line closes them if pytest was
 # interrupted before its own tear-down hook could.
@@ -74,9 +78,19 @@ class Run:
     external_ids_visitor: str | None = None
     rate_limit_bypass: bool | None = None
     rate_limit: RateLimitPlan | None = None
-    # visitors.info calls the collected cases will send (set by the plugin before start).
+    # visitors.info calls the collected cases will send (set by the plugin before start):
+    # all of them, those of the hand-written clauses, those of VI-FUZZ's boundary queries.
     planned_info_calls: int = 0
+    planned_hand_written: int = 0
+    planned_boundaries: int = 0
+    budget: Budget | None = None
+    # VI-FUZZ's generated cases judged, and those not sent for the budget.
+    fuzz_cases_run: int = 0
+    fuzz_cases_cut: int = 0
+    answers: AnswerMemo = field(default_factory=AnswerMemo)
     started_at: float = field(default_factory=time.time)
+    # The time budget counts from the process's start (interpreter and imports included).
+    budget_clock: float = field(default_factory=process_started_at)
     cleanup_problems: list[str] = field(default_factory=list)
     _closed: bool = False
 
@@ -115,6 +129,59 @@ class Run:
         assert self.session is not None
         url = ENDPOINT + (f"?{query}" if query is not None else "")
         return self.session.get(url, params=params, headers=self.auth if headers is None else headers)
+
+    def ask(
+        self,
+        query: str | None = None,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """``info``, but a question this run already asked gets its recorded answer, unsent."""
+        assert self.session is not None
+        url = self.session.base_url + ENDPOINT + (f"?{query}" if query is not None else "")
+        asked = question("GET", url, params, self.auth if headers is None else headers)
+        known = self.recall(asked)
+        if known is not None:
+            return known.as_response()
+        response = self.info(query, params=params, headers=headers)
+        self.keep(asked, response)
+        return response
+
+    def recall(self, asked: Question) -> Any:
+        """The recorded answer to ``asked``, noted as served to the current case; else None."""
+        known = self.answers.recall(asked, self._removed_ids())
+        if known is not None:
+            self.recorder.serve(known.exchange)
+        return known
+
+    def keep(self, asked: Question, response: requests.Response | None = None) -> None:
+        """Remember the answer just recorded for ``asked`` (``response`` when the caller has it)."""
+        exchanges = self.recorder.exchanges
+        if exchanges and exchanges[-1].method == asked[0] and exchanges[-1].url == asked[1]:
+            self.answers.keep(asked, exchanges[-1], response, self._removed_ids())
+
+    def _removed_ids(self) -> set[str]:
+        return {v.id for v in self.objects.visitors if v.removed} if self.objects else set()
+
+    # -- the time budget on a limited server ----------------------------------
+    def info_window(self) -> Window | None:
+        """The limiter's window for visitors.info as the session last saw it; None: not limited."""
+        plan = self.rate_limit
+        if self.session is None or plan is None or plan.bypass or not plan.limit:
+            return None
+        state = self.session.pacer.window(_INFO_ROUTE)
+        if state is None:
+            return None
+        return Window(plan.limit, plan.window_s or 60.0, state[0], state[1])
+
+    def fuzz_call_fits(self) -> bool:
+        """Whether one more VI-FUZZ call can be sent before the budget's deadline."""
+        window = self.info_window()
+        if self.budget is None or window is None:
+            return True
+        now = time.time()
+        return self.budget.allows(window.send_times(now, 1))
 
     # -- set-up ---------------------------------------------------------------
     def start(self) -> None:
@@ -167,8 +234,12 @@ class Run:
             self.objects.register_visitor(label)
 
     def _preflight(self) -> None:
-        """One visitors.info call: does the account hold view-l-room, is it rate limited?"""
-        response = self.info(params={"visitorId": "rc-contract-preflight"})
+        """One visitors.info call: does the account hold view-l-room, is it rate limited?
+
+        It asks VI-PARAM-MISSING's question (no visitorId), whose answer that clause
+        then judges: on a limited server every counted call is worth a case.
+        """
+        response = self.ask()
         if response.status_code == 401:
             raise TargetError(
                 "visitors.info refused the account's credentials (401) right after login"
@@ -182,6 +253,25 @@ class Run:
         self.rate_limit = plan_rate_limit(response.headers, max(self.planned_info_calls, 1))
         self.rate_limit_bypass = self.rate_limit.bypass
         self.notify(self.rate_limit.line())
+        self._plan_budget()
+
+    def _plan_budget(self) -> None:
+        """On a limited server: do the hand-written clauses fit RC_TIME_BUDGET, and how much fuzzing?"""
+        window = self.info_window()
+        if window is None:
+            return  # no limiter: the budget changes nothing
+        try:
+            self.budget = plan_budget(
+                self.settings.time_budget_s, self.budget_clock, window, time.time(),
+                self.planned_hand_written, self.planned_boundaries, self.settings.fuzz_examples,
+            )
+        except BudgetTooSmall as exc:
+            raise TargetError(str(exc)) from None
+        self.notify(
+            f"time budget: {self.budget.seconds:.0f} s; the hand-written clauses need at least "
+            f"{self.budget.minimum_s:.0f} s; about {self.budget.estimated_examples} of "
+            f"{self.settings.fuzz_examples} VI-FUZZ examples fit"
+        )
 
     def _unprivileged_user(self) -> None:
         assert self.session is not None and self.objects is not None

@@ -77,7 +77,13 @@ class Recorder:
     waited_s: float = 0.0
     # Set by the plugin around each case, so observations can tell the cases apart.
     current_case: str | None = None
+    # Answers recorded once and given again to a case asking the same question: (case, exchange).
+    served: list[tuple[str | None, Exchange]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def serve(self, exchange: Exchange) -> None:
+        with self._lock:
+            self.served.append((self.current_case, exchange))
 
     def add(self, exchange: Exchange) -> None:
         with self._lock:
@@ -114,6 +120,16 @@ class Pacer:
         self._windows: dict[str, tuple[int, float]] = {}  # route -> (remaining, reset epoch s)
         self._notify = notify or (lambda message: None)
         self._lock = threading.Lock()
+        # Calls the limiter counted (answers carrying its headers), by route; waits so far.
+        self.counted: dict[str, int] = {}
+        self.waits = 0
+        # Called at the start of a wait and about once a second during it (seconds left).
+        self.on_wait: Callable[[float], None] = lambda left: None
+
+    def window(self, route: str) -> tuple[int, float] | None:
+        """The route's last known window: (calls remaining, reset epoch s), if limited."""
+        with self._lock:
+            return self._windows.get(route)
 
     def wait_before(self, route: str, recorder: Recorder) -> None:
         with self._lock:
@@ -132,6 +148,7 @@ class Pacer:
                 return
             with self._lock:
                 self._windows[route] = (remaining, reset)
+                self.counted[route] = self.counted.get(route, 0) + 1
 
     def wait_after_429(self, route: str, response: requests.Response, recorder: Recorder) -> None:
         delay = 0.0
@@ -150,7 +167,11 @@ class Pacer:
             f"until the limiter resets at {time.strftime('%H:%M:%S', time.localtime(now + delay))}"
         )
         recorder.waited_s += delay
-        time.sleep(delay + 0.05)
+        self.waits += 1
+        end = time.time() + delay + 0.05
+        while (left := end - time.time()) > 0:
+            self.on_wait(left)
+            time.sleep(min(left, 1.0))
 
 
 class RCSession(requests.Session):

@@ -17,15 +17,15 @@ def _check(rc, response):
 
 def test_unknown_id(rc):
     # Same shape as a real id (24 hex characters), so only the lookup can tell.
-    _check(rc, rc.info(params={"visitorId": secrets.token_hex(12)}))
+    _check(rc, rc.ask(params={"visitorId": secrets.token_hex(12)}))
 
 
 def test_empty_id(rc):
-    _check(rc, rc.info("visitorId="))
+    _check(rc, rc.ask("visitorId="))
 
 
 def test_removed_visitor(rc):
     visitor = rc.visitors["removed"]
     rc.objects.remove_visitor(visitor)
     assert visitor.removed, "the visitor could not be removed (DELETE /api/v1/livechat/visitor)"
-    _check(rc, rc.info(params={"visitorId": visitor.id}))
+    _check(rc, rc.ask(params={"visitorId": visitor.id}))

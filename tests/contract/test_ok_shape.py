@@ -18,7 +18,7 @@ def validator(rc):
 @pytest.mark.parametrize("label", ["a", "b"])
 def test_known_visitor(rc, validator, label):
     visitor = rc.visitors[label]
-    answer = Answer.of(rc.info(params={"visitorId": visitor.id}))
+    answer = Answer.of(rc.ask(params={"visitorId": visitor.id}))
     assert answer.status == 200, f"status {answer.status}, expected 200"
     body = answer.json()
     assert isinstance(body, dict) and body.get("success") is True, "success is not true"

@@ -24,7 +24,7 @@ def _check(rc, clause_id, response):
 @pytest.mark.parametrize("query", ["none", "wrong-case-name"])
 def test_missing_visitor_id(rc, query):
     text = None if query == "none" else f"visitorid={rc.visitors['a'].id}"
-    _check(rc, "VI-PARAM-MISSING", rc.info(text))
+    _check(rc, "VI-PARAM-MISSING", rc.ask(text))
 
 
 @pytest.mark.clause("VI-PARAM-TYPE")
@@ -36,7 +36,7 @@ def test_visitor_id_must_be_a_string(rc, query):
         # A NoSQL operator: a server that passes it to the database returns a visitor.
         "object-ne-operator": "visitorId[$ne]=rc-contract-none",
     }[query]
-    _check(rc, "VI-PARAM-TYPE", rc.info(text))
+    _check(rc, "VI-PARAM-TYPE", rc.ask(text))
 
 
 @pytest.mark.clause("VI-PARAM-EXTRA")
@@ -44,4 +44,4 @@ def test_visitor_id_must_be_a_string(rc, query):
 def test_unknown_extra_parameter(rc, extra):
     # "_" is what jQuery-style clients add to defeat caches: refused all the same.
     parameter = {"unknown-name": "rcContract=1", "cache-buster": "_=1764000000000"}[extra]
-    _check(rc, "VI-PARAM-EXTRA", rc.info(f"visitorId={rc.visitors['a'].id}&{parameter}"))
+    _check(rc, "VI-PARAM-EXTRA", rc.ask(f"visitorId={rc.visitors['a'].id}&{parameter}"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -16,6 +17,9 @@ from .state import SEEDED_EXTERNAL_IDS_VISITOR_ID
 from .versions import DEFAULT_VERSION
 
 PROG = "rc-contract serve"
+LIMITER_ENV = "RC_REFERENCE_LIMITER"
+AFTER_PERMISSION = "after-permission"  # Rocket.Chat's order
+BEFORE_PERMISSION = "before-permission"  # PR #41970's order
 DEFAULT_PORT = 3000  # Rocket.Chat's own default
 
 
@@ -72,7 +76,28 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_WINDOW_MS,
         help=f"window length in ms (default {DEFAULT_WINDOW_MS})",
     )
+    parser.add_argument(
+        "--limiter-first",
+        action="store_true",
+        help="run the rate limiter before the permission check, so 403 answers count too "
+        "(proposed upstream in PR #41970, not shipped; implies --rate-limit; "
+        f"env {LIMITER_ENV}={BEFORE_PERMISSION})",
+    )
     return parser
+
+
+def limiter_from_env() -> tuple[bool, bool]:
+    """(rate limit on, limiter first) from RC_REFERENCE_LIMITER: off, on or before-permission."""
+    value = os.environ.get(LIMITER_ENV, "").strip().lower()
+    if value in ("", "off"):
+        return False, False
+    if value in ("on", AFTER_PERMISSION):
+        return True, False
+    if value == BEFORE_PERMISSION:
+        return True, True
+    raise ValueError(
+        f"{LIMITER_ENV}={value!r} is not one of off, on ({AFTER_PERMISSION}), {BEFORE_PERMISSION}"
+    )
 
 
 def _print_catalogue() -> None:
@@ -91,11 +116,14 @@ def serve_main(argv: list[str] | None = None) -> int:
         return 0
     try:
         faults = check_names([*faults_from_env(), *args.fault])
+        env_limit, env_first = limiter_from_env()
+        limiter_first = args.limiter_first or env_first
         server = ReferenceServer(
             version=args.version,
             admin_password=args.admin_password,
             faults=faults,
-            rate_limit=args.rate_limit,
+            rate_limit=args.rate_limit or env_limit or limiter_first,
+            limiter_first=limiter_first,
             rate_limit_calls=args.rate_limit_calls,
             rate_limit_window_ms=args.rate_limit_window_ms,
             port=args.port,

@@ -189,6 +189,7 @@ class ReferenceServer:
         rate_limit: bool = False,
         rate_limit_calls: int = DEFAULT_CALLS,
         rate_limit_window_ms: int = DEFAULT_WINDOW_MS,
+        limiter_first: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -200,7 +201,7 @@ class ReferenceServer:
         self.faults = FaultSet(faults)
         limiter = RateLimiter(rate_limit_calls, rate_limit_window_ms) if rate_limit else None
         self.state = State(self.profile, self.admin_password)
-        self.app = App(self.profile, self.state, self.faults, limiter)
+        self.app = App(self.profile, self.state, self.faults, limiter, limiter_first)
         self.host = host
         self.port = port
         self._httpd: _HTTPServer | None = None
