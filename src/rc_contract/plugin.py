@@ -213,7 +213,9 @@ def planned_info_calls(items: list[pytest.Item], fuzz_examples: int) -> PlannedC
     hand_written = boundaries = generated = 0
     for item in items:
         clauses = set(_clauses(item))
-        if not clauses or clauses <= _BEFORE_THE_LIMITER - _MAYBE_COUNTED:
+        # Sweeps over the run's traffic send nothing.
+        if not clauses or clauses <= _BEFORE_THE_LIMITER - _MAYBE_COUNTED or (
+                item.get_closest_marker("after_all") is not None):
             continue
         if _FUZZ not in clauses:
             hand_written += 1
@@ -445,7 +447,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(
                 f"rc-contract: {run.budget.note(run.fuzz_cases_run, run.fuzz_cases_cut)}")
         if state.progress is not None:
-            terminalreporter.write_line(f"rc-contract: {state.progress.line()}")
+            terminalreporter.write_line(f"rc-contract: {state.progress.line(final=True)}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

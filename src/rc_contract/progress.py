@@ -38,11 +38,12 @@ class Progress:
         self._last_plain = 0.0
         self._last_wait = -1
 
-    def figures(self) -> dict[str, Any]:
+    def figures(self, final: bool = False) -> dict[str, Any]:
+        """The figures now; ``final``: the run's cases are over, what was done was the plan."""
         run = self.run
         pacer = run.session.pacer
         done = pacer.counted.get(f"GET {ENDPOINT}", 0)
-        planned = max(run.planned_info_calls, done)
+        planned = done if final else max(run.planned_info_calls, done)
         now = time.time()
         window = run.info_window()
         left = max(planned - done, 0)
@@ -56,8 +57,8 @@ class Progress:
             "eta_s": round(eta, 1),
         }
 
-    def line(self) -> str:
-        f = self.figures()
+    def line(self, final: bool = False) -> str:
+        f = self.figures(final)
         return (
             f"progress: {f['requests_done']}/{f['requests_planned']} counted visitors.info "
             f"requests, {f['waits']} waits absorbed, {_clock(f['elapsed_s'])} elapsed, "

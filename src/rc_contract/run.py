@@ -183,6 +183,14 @@ class Run:
         now = time.time()
         return self.budget.allows(window.send_times(now, 1))
 
+    def progress_figures(self) -> dict[str, Any] | None:
+        """The progress line's figures (None when the run was not paced by a limiter)."""
+        if self.info_window() is None:
+            return None
+        from rc_contract.progress import Progress
+
+        return Progress(self, lambda line: None).figures(final=True)
+
     # -- set-up ---------------------------------------------------------------
     def start(self) -> None:
         OPEN_RUNS.append(self)
