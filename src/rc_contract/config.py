@@ -21,6 +21,8 @@ DEFAULT_TIME_BUDGET_S = 180.0  # a CI job's few minutes; only a rate-limited ser
 DEFAULT_REPORT_DIR = "reports"
 DEFAULT_REFERENCE_VERSION = "9.0.0"
 SUPPORTED_REFERENCE = ("8.3", "8.4", "8.5", "9.0")
+# The bundled reference server's limiter: off, Rocket.Chat's order, or PR #41970's.
+REFERENCE_LIMITER = ("off", "on", "before-permission")
 
 
 class ConfigError(Exception):
@@ -64,6 +66,10 @@ SETTINGS: dict[str, Setting] = {
                 f"version the bundled reference server emulates (default {DEFAULT_REFERENCE_VERSION})"),
         Setting("RC_REFERENCE_FAULTS", "--rc-reference-faults",
                 "comma-separated faults of the bundled reference server (self-tests)"),
+        Setting("RC_REFERENCE_LIMITER", "--rc-reference-limiter",
+                "the bundled reference server's rate limiter: off (default), on (Rocket.Chat's "
+                "order) or before-permission (PR #41970); the run then uses a livechat-agent "
+                "account, as a CI job without the bypass would"),
     )
 }
 
@@ -93,6 +99,7 @@ class Settings:
     report_dir: Path
     reference_version: RCVersion
     reference_faults: tuple[str, ...]
+    reference_limiter: str = "off"
     timeout_s: float = DEFAULT_TIMEOUT_S
     time_budget_s: float = DEFAULT_TIME_BUDGET_S
 
@@ -229,7 +236,20 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
             "or RC_REFERENCE_FAULTS"
         )
 
+    limiter = (values["RC_REFERENCE_LIMITER"] or "off").strip().lower()
+    if limiter not in REFERENCE_LIMITER:
+        raise ConfigError(
+            f"RC_REFERENCE_LIMITER={values['RC_REFERENCE_LIMITER']!r} is not one of "
+            f"{', '.join(REFERENCE_LIMITER)}; e.g. RC_REFERENCE_LIMITER=before-permission"
+        )
+    if limiter != "off" and url:
+        raise ConfigError(
+            "RC_REFERENCE_LIMITER only applies to the bundled reference server; unset RC_URL "
+            "or RC_REFERENCE_LIMITER"
+        )
+
     return Settings(
+        reference_limiter=limiter,
         timeout_s=_timeout(values["RC_TIMEOUT"]),
         time_budget_s=_time_budget(values["RC_TIME_BUDGET"]),
         url=url,

@@ -46,6 +46,10 @@ class Progress:
         planned = done if final else max(run.planned_info_calls, done)
         now = time.time()
         window = run.info_window()
+        budget = getattr(run, "budget", None)
+        if not final and window is not None and budget is not None:
+            # No more than fits before the budget's deadline will be sent.
+            planned = max(min(planned, done + window.fit(now, budget.deadline)), done)
         left = max(planned - done, 0)
         eta = max(window.send_times(now, left) - now, 0.0) if window is not None and left else 0.0
         return {

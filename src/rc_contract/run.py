@@ -76,6 +76,8 @@ class Run:
     detected: DetectedVersion | None = None
     objects: RunObjects | None = None
     external_ids_visitor: str | None = None
+    # The existing user without view-l-room, when the target provides one.
+    unprivileged_given: Credentials | None = None
     rate_limit_bypass: bool | None = None
     rate_limit: RateLimitPlan | None = None
     # visitors.info calls the collected cases will send (set by the plugin before start):
@@ -208,10 +210,19 @@ class Run:
         self.redactor.add(*settings.secrets())
         credentials = settings.credentials
         if settings.uses_reference:
-            self.reference = ReferenceProcess(settings.reference_version, settings.reference_faults)
+            self.reference = ReferenceProcess(settings.reference_version, settings.reference_faults,
+                                              settings.reference_limiter)
             self.url = self.reference.start()
             self.redactor.add(self.reference.admin_password)
             credentials = Credentials(user="admin", password=self.reference.admin_password)
+            if self.reference.ci_password:
+                # A limited server: log in as a CI account without the bypass would.
+                from rc_contract.reference.cli import CI_AGENT, CI_PLAIN
+
+                self.redactor.add(self.reference.ci_password)
+                credentials = Credentials(user=CI_AGENT, password=self.reference.ci_password)
+                self.unprivileged_given = Credentials(user=CI_PLAIN,
+                                                      password=self.reference.ci_password)
             from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID
 
             self.external_ids_visitor = SEEDED_EXTERNAL_IDS_VISITOR_ID
@@ -283,7 +294,7 @@ class Run:
 
     def _unprivileged_user(self) -> None:
         assert self.session is not None and self.objects is not None
-        given = self.settings.unprivileged
+        given = self.unprivileged_given or self.settings.unprivileged
         if given:
             user = User(label="unprivileged", username=given.user or "",
                         password=given.password or "", created_by_run=False)

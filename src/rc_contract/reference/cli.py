@@ -20,6 +20,7 @@ PROG = "rc-contract serve"
 LIMITER_ENV = "RC_REFERENCE_LIMITER"
 AFTER_PERMISSION = "after-permission"  # Rocket.Chat's order
 BEFORE_PERMISSION = "before-permission"  # PR #41970's order
+CI_AGENT, CI_PLAIN = "ci-agent", "ci-plain"
 DEFAULT_PORT = 3000  # Rocket.Chat's own default
 
 
@@ -83,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
         "(proposed upstream in PR #41970, not shipped; implies --rate-limit; "
         f"env {LIMITER_ENV}={BEFORE_PERMISSION})",
     )
+    parser.add_argument(
+        "--ci-accounts-password",
+        metavar="PW",
+        help="also seed the accounts of a CI job on a limited server, with this password: "
+        f"{CI_AGENT} (livechat-agent: view-l-room, no rate-limit bypass) and {CI_PLAIN} (user)",
+    )
     return parser
 
 
@@ -128,6 +135,11 @@ def serve_main(argv: list[str] | None = None) -> int:
             rate_limit_window_ms=args.rate_limit_window_ms,
             port=args.port,
         )
+        if args.ci_accounts_password:
+            for name, role in ((CI_AGENT, "livechat-agent"), (CI_PLAIN, "user")):
+                user = server.state.create_user(name, name, f"{name}@example.invalid",
+                                                args.ci_accounts_password, [role])
+                user.seeded = True
         url = server.start()
     except UnknownFaultError as error:
         return _fail(str(error))
