@@ -236,15 +236,19 @@ def _show_progress(state: State, reporter: Any, capture: Any) -> None:
         return
 
     def uncaptured(write: Any) -> Any:
-        def call(text: str) -> None:
+        def call(text: str, *args: Any) -> None:
             with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-                write(f"rc-contract: {run.redactor.text(text)}")
+                write(f"rc-contract: {run.redactor.text(text)}", *args)
         return call
 
-    rewrite = None
-    if getattr(reporter, "isatty", False):
-        rewrite = uncaptured(lambda line: reporter.rewrite(line, erase=True))
-    state.progress = Progress(run, uncaptured(reporter.write_line), rewrite)
+    def rewrite(line: str, last: bool) -> None:
+        reporter.rewrite(line, erase=True)
+        if last:
+            reporter.write("\n")
+
+    tty = getattr(reporter, "isatty", False)
+    state.progress = Progress(run, uncaptured(reporter.write_line),
+                              uncaptured(rewrite) if tty else None)
     run.session.pacer.on_wait = state.progress.on_wait
 
 

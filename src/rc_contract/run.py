@@ -288,8 +288,8 @@ class Run:
             raise TargetError(str(exc)) from None
         self.notify(
             f"time budget: {self.budget.seconds:.0f} s; the hand-written clauses need at least "
-            f"{self.budget.minimum_s:.0f} s; about {self.budget.estimated_examples} of "
-            f"{self.settings.fuzz_examples} VI-FUZZ examples fit"
+            f"{self.budget.minimum_s:.0f} s; at least {self.budget.estimated_examples} of "
+            f"{self.settings.fuzz_examples} VI-FUZZ examples fit (sized when the fuzzing starts)"
         )
 
     def _unprivileged_user(self) -> None:

@@ -123,7 +123,7 @@ class Pacer:
         # Calls the limiter counted (answers carrying its headers), by route; waits so far.
         self.counted: dict[str, int] = {}
         self.waits = 0
-        # Called at the start of a wait and about once a second during it (seconds left).
+        # Called at the start of a wait, about once a second in it (seconds left), 0 at its end.
         self.on_wait: Callable[[float], None] = lambda left: None
 
     def window(self, route: str) -> tuple[int, float] | None:
@@ -172,6 +172,7 @@ class Pacer:
         while (left := end - time.time()) > 0:
             self.on_wait(left)
             time.sleep(min(left, 1.0))
+        self.on_wait(0.0)
 
 
 class RCSession(requests.Session):

@@ -273,14 +273,14 @@ def test_progress_line_rewritten_in_a_terminal_plain_in_a_log():
                           info_window=lambda: Window(10, 60, 0, time.time() + 30))
     pacer.counted[f"GET {ENDPOINT}"] = 20
     lines: list[str] = []
-    rewritten: list[str] = []
+    rewritten: list[tuple[str, bool]] = []
     plain = Progress(run, lines.append)
-    tty = Progress(run, lines.append, rewritten.append)
+    tty = Progress(run, lines.append, lambda line, last: rewritten.append((line, last)))
     for progress in (plain, tty):
         pacer.waits += 1
-        for left in (30, 29, 28):
+        for left in (30, 29, 28, 0):
             progress.on_wait(left)
-    assert len(lines) == 1 and len(rewritten) == 3
+    assert len(lines) == 1 and [last for _, last in rewritten] == [False, False, False, True]
     assert lines[0].startswith("progress: 20/40 counted visitors.info requests, 1 waits absorbed, "
                                "1:05 elapsed, about 1:30 left")
     assert plain.figures(final=True)["requests_planned"] == 20
