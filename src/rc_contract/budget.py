@@ -102,6 +102,12 @@ class Budget:
         self.examples_sized = min(self.examples_asked, sized)
         return self.examples_sized
 
+    def line(self, examples: int) -> str:
+        """What the preflight expects of the budget, for the terminal."""
+        return (f"time budget: {self.seconds:.0f} s; the hand-written clauses need at least "
+                f"{self.minimum_s:.0f} s; at least {self.estimated_examples} of {examples} "
+                "VI-FUZZ examples fit (sized when the fuzzing starts)")
+
     def cut_short(self, cases_cut: int) -> bool:
         return bool(cases_cut or self.boundaries_cut) or (
             self.examples_sized is not None and self.examples_sized < self.examples_asked)

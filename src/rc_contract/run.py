@@ -269,10 +269,17 @@ class Run:
                 "holds it (admin, livechat-manager, livechat-monitor or livechat-agent)"
             )
         # Any other answer (even a wrong one) is for the cases to judge.
-        self.rate_limit = plan_rate_limit(response.headers, max(self.planned_info_calls, 1))
+        planned = max(self.planned_info_calls, 1)
+        self.rate_limit = plan_rate_limit(response.headers, planned)
         self.rate_limit_bypass = self.rate_limit.bypass
-        self.notify(self.rate_limit.line())
         self._plan_budget()
+        if self.budget is not None and (window := self.info_window()) is not None:
+            # No more is sent than fits the budget: the wait to expect is that of those calls.
+            fits = 1 + window.fit(time.time(), self.budget.deadline)
+            self.rate_limit = plan_rate_limit(response.headers, min(planned, fits))
+        self.notify(self.rate_limit.line())
+        if self.budget is not None:
+            self.notify(self.budget.line(self.settings.fuzz_examples))
 
     def _plan_budget(self) -> None:
         """On a limited server: do the hand-written clauses fit RC_TIME_BUDGET, and how much fuzzing?"""
@@ -286,11 +293,6 @@ class Run:
             )
         except BudgetTooSmall as exc:
             raise TargetError(str(exc)) from None
-        self.notify(
-            f"time budget: {self.budget.seconds:.0f} s; the hand-written clauses need at least "
-            f"{self.budget.minimum_s:.0f} s; at least {self.budget.estimated_examples} of "
-            f"{self.settings.fuzz_examples} VI-FUZZ examples fit (sized when the fuzzing starts)"
-        )
 
     def _unprivileged_user(self) -> None:
         assert self.session is not None and self.objects is not None
