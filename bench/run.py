@@ -11,13 +11,17 @@ One run starts the bundled reference server once and measures, ``--repeat`` time
 - the hand-written clauses alone (every test but tests/contract/test_fuzz.py);
 - a default run (``RC_URL`` unset: the suite starts its own server) for wall time
   and peak memory;
-- the reference server's keep-alive throughput for visitors.info from one client.
+- the reference server's keep-alive throughput for visitors.info from one client;
+- a limited server: the reference server with Rocket.Chat's limiter on (10 calls a
+  minute) and a ``livechat-agent`` account (no bypass), one run per ``--budgets``
+  value of RC_TIME_BUDGET: wall time, counted requests and fuzz cases run.
 
 It prints medians, spread and the suite / ``st run`` ratios, and writes them all to
 ``reports/bench.json``. Figures only: nothing here fails on a slow machine (the exit
 code is 1 only when a measured run itself failed).
 
     python bench/run.py [--repeat 3] [--examples 100,1000] [--quick] [--output PATH]
+                        [--budgets 120,180] [--limiter-first] [--limited-only]
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+
+from rc_contract.reference.ratelimit import DEFAULT_CALLS, DEFAULT_WINDOW_MS
 
 ROOT = Path(__file__).resolve().parent.parent
 ENDPOINT = "/api/v1/livechat/visitors.info"
@@ -71,6 +77,8 @@ class Sample:
     exit_code: int
     requests: int | None = None
     by_route: dict[str, int] | None = None
+    # Calls the server's limiter counted (passed auth and permission), by route.
+    counted: dict[str, int] | None = None
     peak_rss_mb: float | None = None  # the largest single process (wait4's ru_maxrss)
     tree_peak_mb: float | None = None  # the process and its children together, sampled
 
@@ -185,6 +193,7 @@ class Server:
     def counted(self, sample: Sample) -> Sample:
         stats = self.stats()
         sample.requests, sample.by_route = int(stats["requests"]), dict(stats["by_route"])
+        sample.counted = dict(stats.get("counted", {}))
         return sample
 
     def stop(self) -> None:
@@ -316,6 +325,57 @@ class Tools:
         return sample
 
 
+# -- a rate-limited server ----------------------------------------------------------
+
+LIMITED_PASSWORD = "bench-admin-pw"
+AGENT = ("bench-agent", "bench-agent-pw-1")  # livechat-agent: view-l-room, no bypass
+PLAIN = ("bench-plain", "bench-plain-pw-1")  # user: no view-l-room, for VI-PERM-403
+QUICK_LIMITED_WINDOW_MS = 1500
+QUICK_BUDGETS = (12, 30)
+
+
+def limited_run(tools: Tools, budget: int, version: str, window_ms: int,
+                limiter_first: bool) -> dict[str, Any]:
+    """One default run (50 examples) against a fresh limited server, as a limited CI account."""
+    from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
+
+    server = ReferenceServer(version=version, admin_password=LIMITED_PASSWORD, rate_limit=True,
+                             rate_limit_window_ms=window_ms, limiter_first=limiter_first)
+    with server, requests.Session() as http, tempfile.TemporaryDirectory(prefix="rc-bench-") as reports:
+        login = http.post(f"{server.url}/api/v1/login", timeout=REQUEST_TIMEOUT_S,
+                          json={"user": "admin", "password": LIMITED_PASSWORD}).json()["data"]
+        admin = {"X-User-Id": login["userId"], "X-Auth-Token": login["authToken"]}
+        for (name, password), role in ((AGENT, "livechat-agent"), (PLAIN, "user")):
+            http.post(f"{server.url}/api/v1/users.create", headers=admin, timeout=REQUEST_TIMEOUT_S,
+                      json={"username": name, "name": name, "password": password,
+                            "email": f"{name}@example.invalid", "roles": [role]}).raise_for_status()
+        server.app.reset_stats()
+        env = dict(tools.env, RC_URL=server.url, RC_USER=AGENT[0], RC_PASSWORD=AGENT[1],
+                   RC_UNPRIVILEGED_USER=PLAIN[0], RC_UNPRIVILEGED_PASSWORD=PLAIN[1],
+                   RC_REFERENCE_VERSION=version, RC_TIME_BUDGET=str(budget),
+                   RC_EXTERNAL_IDS_VISITOR=SEEDED_EXTERNAL_IDS_VISITOR_ID, RC_REPORT_DIR=reports)
+        sample, output = measure(tools.suite_command(), env, ROOT,
+                                 timeout=budget + 2 * window_ms / 1000 + 120)
+        _report_failure(f"rc-contract run (limited, {budget} s budget)", sample, output)
+        stats = server.app.stats()
+        summary_file = Path(reports) / "summary.json"
+        summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
+    clauses = summary.get("clauses", [])
+    budget_report = summary.get("budget") or {}
+    return {
+        "budget_s": budget,
+        "wall_s": sample.wall_s,
+        "exit_code": sample.exit_code,
+        "counted_info_requests": stats["counted"].get(f"GET {ENDPOINT}", 0),
+        "counted_requests": sum(stats["counted"].values()),
+        "fuzz_cases_run": summary.get("fuzz_cases_run"),
+        "examples_asked": budget_report.get("examples_asked"),
+        "clauses_judged": sum(c["outcome"] in ("passed", "failed") for c in clauses),
+        "clauses": len(clauses),
+        "note": budget_report.get("note"),
+    }
+
+
 def _report_failure(tool: str, sample: Sample, output: str) -> None:
     if sample.exit_code != 0:
         tail = "\n".join(output.strip().splitlines()[-15:])
@@ -344,6 +404,8 @@ def tool_figures(samples: list[Sample]) -> dict[str, Any]:
         "peak_rss_mb": spread([s.peak_rss_mb or 0.0 for s in samples]),
         "exit_codes": [s.exit_code for s in samples],
         "by_route": samples[-1].by_route,
+        "counted_info_requests": spread([float((s.counted or {}).get(f"GET {ENDPOINT}", 0))
+                                         for s in samples]),
     }
     trees = [s.tree_peak_mb for s in samples if s.tree_peak_mb is not None]
     if trees:
@@ -394,6 +456,8 @@ def print_figures(figures: dict[str, Any]) -> None:
     line("-- hand-written clauses (all but VI-FUZZ)")
     line(timing("rc-contract run (RC_URL)", hand["wall_s"]))
     line(f"{'requests':<34} {hand['requests']['max']:.0f} {hand['by_route']}")
+    line(f"{'counted visitors.info requests':<34} {hand['counted_info_requests']['max']:.0f} "
+         "(what a limited account spends of the limiter's 10 a minute)")
     default = figures["default_run"]
     line(f"-- default run (RC_URL unset: starts its own server, {meta['default_examples']} examples)")
     line(timing("rc-contract run", default["wall_s"]))
@@ -406,11 +470,26 @@ def print_figures(figures: dict[str, Any]) -> None:
          f"{rps['requests_per_round']} requests a round")
     line(timing("http.client (server-bound) req/s", rps["http_client_rps"]))
     line(timing("requests.Session (client) req/s", rps["requests_session_rps"]))
+    if figures.get("limited"):
+        print_limited(figures["limited"])
     line("\ntargets")
     for target in figures["targets"]:
         verdict = {True: "met", False: "MISSED", None: "not measured"}[target["met"]]
         value = "-" if target["value"] is None else target["value"]
         line(f"  {target['target']:<24} {value!s:>9} {target['limit']:<8} {verdict:<12} {target['title']}")
+
+
+def print_limited(limited: dict[str, Any]) -> None:
+    sys.stdout.write(
+        f"-- limited server: limiter on ({limited['calls']} calls per "
+        f"{limited['window_ms'] / 1000:g} s, {limited['order']}), a livechat-agent account, "
+        "default run (50 examples)\n")
+    for run in limited["runs"]:
+        sys.stdout.write(
+            f"RC_TIME_BUDGET={run['budget_s']:<5} wall {run['wall_s']:>7.1f} s  exit "
+            f"{run['exit_code']}  counted visitors.info {run['counted_info_requests']:>3}  "
+            f"fuzz cases run {run['fuzz_cases_run']}  clauses judged "
+            f"{run['clauses_judged']}/{run['clauses']}\n")
 
 
 # -- main --------------------------------------------------------------------------
@@ -426,8 +505,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--version", default="9.0.0", help="version the reference server emulates")
     parser.add_argument("--output", type=Path, default=ROOT / "reports" / "bench.json",
                         help="where the JSON figures go (default reports/bench.json)")
+    parser.add_argument("--budgets", default="120,180",
+                        help="RC_TIME_BUDGET values for the limited-server scenario, seconds "
+                        "(default 120,180; each run waits for the limiter: minutes)")
+    parser.add_argument("--limiter-first", action="store_true",
+                        help="limited server: the limiter before the permission check (PR #41970)")
+    parser.add_argument("--limited-only", action="store_true",
+                        help="only the limited-server scenario")
     args = parser.parse_args(argv)
     args.examples = QUICK_EXAMPLES if args.quick else tuple(int(n) for n in args.examples.split(","))
+    args.budgets = QUICK_BUDGETS if args.quick else tuple(int(n) for n in args.budgets.split(","))
+    args.window_ms = QUICK_LIMITED_WINDOW_MS if args.quick else DEFAULT_WINDOW_MS
     if args.quick:
         args.repeat = 1
     if args.repeat < 1 or any(n < 1 for n in args.examples):
@@ -435,11 +523,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def limited_figures(tools: Tools, args: argparse.Namespace) -> dict[str, Any]:
+    runs = []
+    for budget in args.budgets:
+        runs.append(limited_run(tools, budget, args.version, args.window_ms, args.limiter_first))
+        sys.stderr.write(f"bench: limited server, {budget} s budget: {runs[-1]['wall_s']:.1f} s\n")
+    return {"calls": DEFAULT_CALLS, "window_ms": args.window_ms,
+            "order": "limiter first" if args.limiter_first else "Rocket.Chat's order",
+            "runs": runs}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from rc_contract.config import DEFAULT_FUZZ_EXAMPLES
 
     server = Server(args.version)
+    if args.limited_only:
+        try:
+            with tempfile.TemporaryDirectory(prefix="rc-bench-") as work:
+                figures = {"limited": limited_figures(Tools(server, Path(work)), args)}
+        finally:
+            server.stop()
+        print_limited(figures["limited"])
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(figures, indent=2) + "\n", "utf-8")
+        return 1 if any(r["exit_code"] != 0 for r in figures["limited"]["runs"]) else 0
     failed = False
     try:
         with tempfile.TemporaryDirectory(prefix="rc-bench-") as work:
@@ -475,6 +583,8 @@ def main(argv: list[str] | None = None) -> int:
             count = QUICK_THROUGHPUT_REQUESTS if args.quick else THROUGHPUT_REQUESTS
             raw = [throughput_http_client(server, count) for _ in range(args.repeat)]
             lib = [throughput_requests(server, count) for _ in range(args.repeat)]
+            limited = limited_figures(tools, args)
+            failed |= any(r["exit_code"] != 0 for r in limited["runs"])
         figures: dict[str, Any] = {
             "bench": {
                 "repeat": args.repeat,
@@ -497,6 +607,7 @@ def main(argv: list[str] | None = None) -> int:
                 "http_client_rps": spread(raw),
                 "requests_session_rps": spread(lib),
             },
+            "limited": limited,
         }
         figures["targets"] = evaluate(figures)
     finally:

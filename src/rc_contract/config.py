@@ -17,8 +17,11 @@ from rc_contract.versions import RCVersion, VersionError
 
 DEFAULT_FUZZ_EXAMPLES = 50
 DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_TIME_BUDGET_S = 180.0  # a CI job's few minutes; only a rate-limited server needs it
 DEFAULT_REPORT_DIR = "reports"
 DEFAULT_REFERENCE_VERSION = "9.0.0"
+# The bundled reference server's limiter: off, Rocket.Chat's order, or PR #41970's.
+REFERENCE_LIMITER = ("off", "on", "before-permission")
 
 
 class ConfigError(Exception):
@@ -55,12 +58,19 @@ SETTINGS: dict[str, Setting] = {
         Setting("RC_REPORT_DIR", "--rc-report-dir", f"default {DEFAULT_REPORT_DIR}/"),
         Setting("RC_TIMEOUT", "--rc-timeout",
                 f"seconds to wait for each answer (default {DEFAULT_TIMEOUT_S:.0f})"),
+        Setting("RC_TIME_BUDGET", "--rc-time-budget",
+                "seconds a run may take on a rate-limited server; fuzzing is sized to fit "
+                f"(default {DEFAULT_TIME_BUDGET_S:.0f})"),
         Setting("RC_REFERENCE_VERSION", "--rc-reference-version",
                 f"version the bundled reference server emulates (default {DEFAULT_REFERENCE_VERSION})"),
         Setting("RC_REFERENCE_FAULTS", "--rc-reference-faults",
                 "comma-separated faults of the bundled reference server (self-tests)"),
         Setting("RC_REFERENCE_VARIANTS", "--rc-reference-variants",
                 "comma-separated legitimate variants of the bundled reference server"),
+        Setting("RC_REFERENCE_LIMITER", "--rc-reference-limiter",
+                "the bundled reference server's rate limiter: off (default), on (Rocket.Chat's "
+                "order) or before-permission (PR #41970); the run then uses a livechat-agent "
+                "account, as a CI job without the bypass would"),
     )
 }
 
@@ -90,10 +100,12 @@ class Settings:
     report_dir: Path
     reference_version: RCVersion
     reference_faults: tuple[str, ...]
+    reference_limiter: str = "off"
     timeout_s: float = DEFAULT_TIMEOUT_S
     reference_variants: tuple[str, ...] = ()
     # user and password from RC_URL's userinfo (removed from ``url``): HTTP basic auth.
     url_auth: tuple[str, str] | None = field(default=None, repr=False)
+    time_budget_s: float = DEFAULT_TIME_BUDGET_S
 
     @property
     def uses_reference(self) -> bool:
@@ -169,6 +181,21 @@ def _timeout(value: str | None) -> float:
         raise ConfigError(
             f"RC_TIMEOUT={value!r} is not a number of seconds between 0 and 3600; "
             f"set it e.g. RC_TIMEOUT={DEFAULT_TIMEOUT_S:.0f}"
+        )
+    return seconds
+
+
+def _time_budget(value: str | None) -> float:
+    if value is None:
+        return DEFAULT_TIME_BUDGET_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 86400:
+        raise ConfigError(
+            f"RC_TIME_BUDGET={value!r} is not a number of seconds between 0 and 86400; "
+            f"set it e.g. RC_TIME_BUDGET={DEFAULT_TIME_BUDGET_S:.0f}"
         )
     return seconds
 
@@ -270,9 +297,23 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
             "or RC_REFERENCE_VARIANTS"
         )
 
+    limiter = (values["RC_REFERENCE_LIMITER"] or "off").strip().lower()
+    if limiter not in REFERENCE_LIMITER:
+        raise ConfigError(
+            f"RC_REFERENCE_LIMITER={values['RC_REFERENCE_LIMITER']!r} is not one of "
+            f"{', '.join(REFERENCE_LIMITER)}; e.g. RC_REFERENCE_LIMITER=before-permission"
+        )
+    if limiter != "off" and url:
+        raise ConfigError(
+            "RC_REFERENCE_LIMITER only applies to the bundled reference server; unset RC_URL "
+            "or RC_REFERENCE_LIMITER"
+        )
+
     return Settings(
         reference_variants=variants,
+        reference_limiter=limiter,
         timeout_s=_timeout(values["RC_TIMEOUT"]),
+        time_budget_s=_time_budget(values["RC_TIME_BUDGET"]),
         url=url,
         credentials=credentials,
         unprivileged=unprivileged,

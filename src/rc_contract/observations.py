@@ -109,12 +109,16 @@ def observe(run: Run, tests: list[TestOutcome]) -> dict[str, Any]:
     visitor_fields: dict[str, set[str]] = {}
     cases: dict[str, dict[str, Any]] = {}
     fuzz_statuses: Counter[str] = Counter()
-    for exchange in run.recorder.for_path(ENDPOINT):
+    # Each answer as the case that sent it saw it, and again for each case it was
+    # served to (one answer may serve several cases asking the same question).
+    answers = [(e.case, e) for e in run.recorder.for_path(ENDPOINT)] + [
+        (case, e) for case, e in run.recorder.served if e.path == ENDPOINT]
+    for case_id, exchange in answers:
         # The run's preflight and tear-down are no case; a 429 is the limiter, which
         # the session waited out and retried: neither says anything about the contract.
-        if exchange.case is None or exchange.status == RATE_LIMIT_STATUS:
+        if case_id is None or exchange.status == RATE_LIMIT_STATUS:
             continue
-        clause_ids = clauses_of.get(exchange.case, [])
+        clause_ids = clauses_of.get(case_id, [])
         if FUZZ_CLAUSE in clause_ids:
             fuzz_statuses[str(exchange.status)] += 1
             continue
@@ -122,7 +126,7 @@ def observe(run: Run, tests: list[TestOutcome]) -> dict[str, Any]:
         if (exchange.status == 200 and isinstance(body, dict)
                 and _requested_visitor(exchange) in known_visitors):
             field_types(body, into=visitor_fields)
-        case = cases.setdefault(exchange.case, {"clauses": clause_ids, "answers": []})
+        case = cases.setdefault(case_id, {"clauses": clause_ids, "answers": []})
         shape = answer_shape(exchange)
         # Identical answers within a case are one observation: counts are volatile.
         if shape not in case["answers"]:

@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -21,6 +22,7 @@ from rc_contract import interrupts, reporting
 from rc_contract.config import DEFAULT_REPORT_DIR, SETTINGS, ConfigError, Settings, resolve
 from rc_contract.judge import NotJudged
 from rc_contract.outcomes import ERROR, FAILED, NOTICE, NOTICE_PREFIX, PASSED, SKIPPED, TestOutcome
+from rc_contract.paths import ENDPOINT
 from rc_contract.run import Run, StartError
 from rc_contract.session import TransportError
 
@@ -43,6 +45,7 @@ class State:
         self.report_dir: Path | None = None
         # The exit code the reports were written with (None: not written by this run).
         self.exit_code: int | None = None
+        self.progress: Any = None
 
 
 STATE = pytest.StashKey[State]()
@@ -133,8 +136,21 @@ def pytest_collection_modifyitems(
 ) -> None:
     if not any(_clauses(item) for item in items):
         return
-    # Sweeps over the whole run's traffic go last, after every request was sent.
-    items.sort(key=lambda item: item.get_closest_marker("after_all") is not None)
+    # The hand-written clauses first: on a limited server they must all run, and the
+    # fuzzing (boundary queries, then generated cases) gets what is left of the time
+    # budget. Sweeps over the whole run's traffic go last, after every request was sent.
+    items.sort(key=lambda item: (item.get_closest_marker("after_all") is not None,
+                                 _is_fuzz(item), _is_generated(item)))
+
+
+def _is_fuzz(item: pytest.Item) -> bool:
+    return _FUZZ in _clauses(item)
+
+
+def _is_generated(item: pytest.Item) -> bool:
+    from schemathesis.pytest.plugin import SchemathesisFunction
+
+    return isinstance(item, SchemathesisFunction)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -158,12 +174,20 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             reporter.write_line(f"rc-contract: {text}")
 
     state.run = Run(state.settings, notify=notify)
-    state.run.planned_info_calls = planned_info_calls(session.items, state.settings.fuzz_examples)
+    planned = planned_info_calls(session.items, state.settings.fuzz_examples)
+    state.run.planned_info_calls = planned.total
+    state.run.planned_hand_written = planned.hand_written
+    state.run.planned_boundaries = planned.boundaries
     try:
         state.run.start()
     except StartError as exc:
         _cannot_start(session, state, str(exc))
     run = state.run
+    if run.budget is not None:
+        # What the plan expects the generated test to send; sized for good when it starts.
+        run.planned_info_calls = planned.fixed + _generated_calls(run.budget.estimated_examples)
+    if run.rate_limit is not None and not run.rate_limit.bypass and run.session is not None:
+        _show_progress(state, reporter, capture)
     notify(
         f"target {run.url} ({'bundled reference server' if run.reference else 'RC_URL'}), "
         f"Rocket.Chat {run.server_version} from {run.detected.source if run.detected else '?'}, "
@@ -185,18 +209,105 @@ def _cannot_start(session: pytest.Session, state: State, message: str) -> None:
     raise pytest.UsageError(f"rc-contract: cannot start: {message}")
 
 
-# Refused before the limiter counts them (auth, then permission, then rate limit).
+# Refused before the limiter counts them (auth, then permission, then rate limit)...
 _BEFORE_THE_LIMITER = {"VI-AUTH-401", "VI-PERM-403"}
+# ...but a later router may run the limiter before the permission check (PR #41970):
+# the time budget counts the 403 probes, so that either order fits it.
+_MAYBE_COUNTED = {"VI-PERM-403"}
+_FUZZ = "VI-FUZZ"
 
 
-def planned_info_calls(items: list[pytest.Item], fuzz_examples: int) -> int:
-    """visitors.info calls the limiter will count: the preflight, about one per case, the fuzzing."""
-    from schemathesis.pytest.plugin import SchemathesisFunction
+@dataclass(frozen=True)
+class PlannedCalls:
+    """visitors.info calls the limiter will count, at most (one answer may serve several cases)."""
 
-    counted = [item for item in items if not set(_clauses(item)) <= _BEFORE_THE_LIMITER]
-    # A Schemathesis test sends one call per generated example.
-    generated = [item for item in counted if isinstance(item, SchemathesisFunction)]
-    return 1 + len(counted) - len(generated) + len(generated) * fuzz_examples
+    hand_written: int  # the hand-written clauses' cases, after the preflight
+    boundaries: int  # VI-FUZZ's boundary queries
+    generated_tests: int
+    examples: int
+
+    @property
+    def fixed(self) -> int:
+        return 1 + self.hand_written + self.boundaries  # the preflight is one
+
+    @property
+    def total(self) -> int:
+        return self.fixed + self.generated_tests * _generated_calls(self.examples)
+
+
+def _generated_calls(examples: int) -> int:
+    from rc_contract.budget import COVERAGE_CASES
+
+    return examples + COVERAGE_CASES if examples else 0
+
+
+def planned_info_calls(items: list[pytest.Item], fuzz_examples: int) -> PlannedCalls:
+    """About one counted call per case; a Schemathesis test sends one per generated case."""
+    hand_written = boundaries = generated = 0
+    for item in items:
+        clauses = set(_clauses(item))
+        # Sweeps over the run's traffic send nothing.
+        if not clauses or clauses <= _BEFORE_THE_LIMITER - _MAYBE_COUNTED or (
+                item.get_closest_marker("after_all") is not None):
+            continue
+        if _FUZZ not in clauses:
+            hand_written += 1
+        elif _is_generated(item):
+            generated += 1
+        else:
+            boundaries += 1
+    return PlannedCalls(hand_written, boundaries, generated, fuzz_examples)
+
+
+def _show_progress(state: State, reporter: Any, capture: Any) -> None:
+    """The progress line while the run waits for the limiter (rewritten in a terminal)."""
+    from rc_contract.progress import Progress
+
+    run = state.run
+    assert run is not None and run.session is not None
+    if reporter is None:
+        return
+
+    def uncaptured(write: Any) -> Any:
+        def call(text: str, *args: Any) -> None:
+            with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+                write(f"rc-contract: {run.redactor.text(text)}", *args)
+        return call
+
+    def rewrite(line: str, last: bool) -> None:
+        reporter.rewrite(line, erase=True)
+        if last:
+            reporter.write("\n")
+
+    tty = getattr(reporter, "isatty", False)
+    state.progress = Progress(run, uncaptured(reporter.write_line),
+                              uncaptured(rewrite) if tty else None)
+    run.session.pacer.on_wait = state.progress.on_wait
+
+
+def _size_generated(item: pytest.Item, run: Run) -> None:
+    """Give the generated test the examples that fit what is left of the time budget.
+
+    Schemathesis fixes max_examples in the test's Hypothesis settings at collection;
+    Hypothesis reads them when the test is called, so they can still be changed here.
+    """
+    import time
+
+    from hypothesis import settings
+
+    window = run.info_window()
+    if run.budget is None or window is None:
+        return
+    examples = run.budget.size_examples(window, time.time())
+    done = run.session.pacer.counted.get(f"GET {ENDPOINT}", 0) if run.session else 0
+    run.planned_info_calls = done + _generated_calls(examples)
+    if examples == 0:
+        pytest.skip(f"not judged: no generated case fits the {run.budget.seconds:.0f} s budget "
+                    "on a limited server; raise RC_TIME_BUDGET or use an account with the bypass")
+    test = getattr(item, "obj", None)
+    current = getattr(test, "_hypothesis_internal_use_settings", None)
+    if current is not None and current.max_examples > examples:
+        test._hypothesis_internal_use_settings = settings(current, max_examples=examples)
 
 
 @pytest.fixture(scope="session")
@@ -225,6 +336,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     version = run.contract_version
     if not any(c.applies_to(version) or c.observes(version) for c in clauses):
         pytest.skip(NOTICE_PREFIX + " ".join(c.notice_for(run.contract_version) for c in clauses))
+    if _is_generated(item):
+        _size_generated(item, run)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -320,6 +433,10 @@ def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: An
                                                               f"{call.excinfo.value}")
         else:
             outcome, message = FAILED, _failure_line(report)
+        run = state.run
+        if outcome == PASSED and run.budget is not None and _is_generated(item):
+            # Judged, but on fewer cases than asked: the reports say how many and why.
+            message = run.budget.note(run.fuzz_cases_run, run.fuzz_cases_cut)
         detail = str(report.longrepr) if outcome in (FAILED, ERROR) else ""
         state.outcomes[item.nodeid] = TestOutcome(
             item.nodeid, _clauses(item), outcome, message, report.duration, detail
@@ -408,6 +525,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if state.active and run is not None and state.start_error is None and run.detected:
         for line in reporting.terminal_table(state.run, list(state.outcomes.values())):
             terminalreporter.write_line(line)
+        if run.budget is not None:
+            terminalreporter.write_line(
+                f"rc-contract: {run.budget.note(run.fuzz_cases_run, run.fuzz_cases_cut)}")
+        if state.progress is not None:
+            terminalreporter.write_line(f"rc-contract: {state.progress.line(final=True)}")
 
 
 def _closing_paragraph(state: State, run: Run) -> str:

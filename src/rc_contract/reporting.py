@@ -137,6 +137,12 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
         "rate_limit_wait_s": round(run.recorder.waited_s, 3),
         # The preflight's view of the limiter and its estimate of the waits.
         "rate_limit": run.rate_limit.as_dict() if run.rate_limit else None,
+        # RC_TIME_BUDGET on a limited server (None without a limiter): what of VI-FUZZ fit.
+        "budget": (run.budget.as_dict(run.fuzz_cases_run, run.fuzz_cases_cut)
+                   if run.budget else None),
+        "fuzz_cases_run": run.fuzz_cases_run,
+        "answers_reused": run.answers.reused,
+        "progress": run.progress_figures(),
         "duration_s": round(run.duration_s, 3),
         "exit_code": exit_code,
     }
@@ -155,6 +161,7 @@ def summary_markdown(data: dict[str, Any]) -> str:
         f"exit code: {data['exit_code']} ({EXIT_MEANINGS.get(data['exit_code'], '?')})",
         f"- rate limit: {data['rate_limited']} answers 429 absorbed, "
         f"{data['rate_limit_wait_s']} s waited",
+        *([f"- time budget: {data['budget']['note']}"] if data.get("budget") else []),
         "",
         "| clause | outcome | title | message |",
         "|---|---|---|---|",

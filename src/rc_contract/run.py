@@ -16,7 +16,9 @@ from typing import Any
 import requests
 
 from rc_contract import interrupts
+from rc_contract.answers import AnswerMemo, Question, question
 from rc_contract.breaker import CLEANUP_TIMEOUT_S, INTERRUPTED_TIMEOUT_S, Breakdown
+from rc_contract.budget import Budget, BudgetTooSmall, Window, plan_budget, process_started_at
 from rc_contract.config import Credentials, Settings
 from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_catalogue
 from rc_contract.contract.catalogue import DEFAULT_CASE, Expectation
@@ -35,6 +37,8 @@ from rc_contract.versions import RCVersion
 # The visitors the cases need: two that stay (so a fault that answers every
 # request with one visitor shows), and one the not-found case removes.
 VISITOR_LABELS = ("a", "b", "removed")
+
+_INFO_ROUTE = f"GET {ENDPOINT}"  # the session's (and the limiter's) key for visitors.info
 
 # Runs started and not yet closed: the command line closes them if pytest was
 # interrupted before its own tear-down hook could.
@@ -85,11 +89,23 @@ class Run:
     observed: list[dict[str, str]] = field(default_factory=list)
     objects: RunObjects | None = None
     external_ids_visitor: str | None = None
+    # The existing user without view-l-room, when the target provides one.
+    unprivileged_given: Credentials | None = None
     rate_limit_bypass: bool | None = None
     rate_limit: RateLimitPlan | None = None
-    # visitors.info calls the collected cases will send (set by the plugin before start).
+    # visitors.info calls the collected cases will send (set by the plugin before start):
+    # all of them, those of the hand-written clauses, those of VI-FUZZ's boundary queries.
     planned_info_calls: int = 0
+    planned_hand_written: int = 0
+    planned_boundaries: int = 0
+    budget: Budget | None = None
+    # VI-FUZZ's generated cases judged, and those not sent for the budget.
+    fuzz_cases_run: int = 0
+    fuzz_cases_cut: int = 0
+    answers: AnswerMemo = field(default_factory=AnswerMemo)
     started_at: float = field(default_factory=time.time)
+    # The time budget counts from the process's start (interpreter and imports included).
+    budget_clock: float = field(default_factory=process_started_at)
     cleanup_problems: list[str] = field(default_factory=list)
     # Keys the contract does not name, seen in answers (judge.py): reported, never failures.
     notices: Notices = field(default_factory=Notices)
@@ -156,6 +172,67 @@ class Run:
         url = ENDPOINT + (f"?{query}" if query is not None else "")
         return self.session.get(url, params=params, headers=self.auth if headers is None else headers)
 
+    def ask(
+        self,
+        query: str | None = None,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """``info``, but a question this run already asked gets its recorded answer, unsent."""
+        assert self.session is not None
+        url = self.session.base_url + ENDPOINT + (f"?{query}" if query is not None else "")
+        asked = question("GET", url, params, self.auth if headers is None else headers)
+        known = self.recall(asked)
+        if known is not None:
+            return known.as_response()
+        response = self.info(query, params=params, headers=headers)
+        self.keep(asked, response)
+        return response
+
+    def recall(self, asked: Question) -> Any:
+        """The recorded answer to ``asked``, noted as served to the current case; else None."""
+        known = self.answers.recall(asked, self._removed_ids())
+        if known is not None:
+            self.recorder.serve(known.exchange)
+        return known
+
+    def keep(self, asked: Question, response: requests.Response | None = None) -> None:
+        """Remember the answer just recorded for ``asked`` (``response`` when the caller has it)."""
+        exchanges = self.recorder.exchanges
+        if exchanges and exchanges[-1].method == asked[0] and exchanges[-1].url == asked[1]:
+            self.answers.keep(asked, exchanges[-1], response, self._removed_ids())
+
+    def _removed_ids(self) -> set[str]:
+        return {v.id for v in self.objects.visitors if v.removed} if self.objects else set()
+
+    # -- the time budget on a limited server ----------------------------------
+    def info_window(self) -> Window | None:
+        """The limiter's window for visitors.info as the session last saw it; None: not limited."""
+        plan = self.rate_limit
+        if self.session is None or plan is None or plan.bypass or not plan.limit:
+            return None
+        state = self.session.pacer.window(_INFO_ROUTE)
+        if state is None:
+            return None
+        return Window(plan.limit, plan.window_s or 60.0, state[0], state[1])
+
+    def fuzz_call_fits(self) -> bool:
+        """Whether one more VI-FUZZ call can be sent before the budget's deadline."""
+        window = self.info_window()
+        if self.budget is None or window is None:
+            return True
+        now = time.time()
+        return self.budget.allows(window.send_times(now, 1))
+
+    def progress_figures(self) -> dict[str, Any] | None:
+        """The progress line's figures (None when the run was not paced by a limiter)."""
+        if self.info_window() is None:
+            return None
+        from rc_contract.progress import Progress
+
+        return Progress(self, lambda line: None).figures(final=True)
+
     # -- set-up ---------------------------------------------------------------
     def start(self) -> None:
         OPEN_RUNS.append(self)
@@ -174,10 +251,19 @@ class Run:
         credentials = settings.credentials
         if settings.uses_reference:
             self.reference = ReferenceProcess(settings.reference_version, settings.reference_faults,
-                                              settings.reference_variants)
+                                              settings.reference_variants,
+                                              settings.reference_limiter)
             self.url = self.reference.start()
             self.redactor.add(self.reference.admin_password)
             credentials = Credentials(user="admin", password=self.reference.admin_password)
+            if self.reference.ci_password:
+                # A limited server: log in as a CI account without the bypass would.
+                from rc_contract.reference.cli import CI_AGENT, CI_PLAIN
+
+                self.redactor.add(self.reference.ci_password)
+                credentials = Credentials(user=CI_AGENT, password=self.reference.ci_password)
+                self.unprivileged_given = Credentials(user=CI_PLAIN,
+                                                      password=self.reference.ci_password)
             from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID
 
             self.external_ids_visitor = SEEDED_EXTERNAL_IDS_VISITOR_ID
@@ -225,8 +311,12 @@ class Run:
             self.notify(f"notice: {notice}")
 
     def _preflight(self) -> None:
-        """One visitors.info call: does the account hold view-l-room, is it rate limited?"""
-        response = self.info(params={"visitorId": "rc-contract-preflight"})
+        """One visitors.info call: does the account hold view-l-room, is it rate limited?
+
+        It asks VI-PARAM-MISSING's question (no visitorId), whose answer that clause
+        then judges: on a limited server every counted call is worth a case.
+        """
+        response = self.ask()
         if response.status_code == 401:
             raise TargetError(
                 "visitors.info refused the account's credentials (401) right after login"
@@ -237,13 +327,34 @@ class Run:
                 "holds it (admin, livechat-manager, livechat-monitor or livechat-agent)"
             )
         # Any other answer (even a wrong one) is for the cases to judge.
-        self.rate_limit = plan_rate_limit(response.headers, max(self.planned_info_calls, 1))
+        planned = max(self.planned_info_calls, 1)
+        self.rate_limit = plan_rate_limit(response.headers, planned)
         self.rate_limit_bypass = self.rate_limit.bypass
+        self._plan_budget()
+        if self.budget is not None and (window := self.info_window()) is not None:
+            # No more is sent than fits the budget: the wait to expect is that of those calls.
+            fits = 1 + window.fit(time.time(), self.budget.deadline)
+            self.rate_limit = plan_rate_limit(response.headers, min(planned, fits))
         self.notify(self.rate_limit.line())
+        if self.budget is not None:
+            self.notify(self.budget.line(self.settings.fuzz_examples))
+
+    def _plan_budget(self) -> None:
+        """On a limited server: do the hand-written clauses fit RC_TIME_BUDGET, and how much fuzzing?"""
+        window = self.info_window()
+        if window is None:
+            return  # no limiter: the budget changes nothing
+        try:
+            self.budget = plan_budget(
+                self.settings.time_budget_s, self.budget_clock, window, time.time(),
+                self.planned_hand_written, self.planned_boundaries, self.settings.fuzz_examples,
+            )
+        except BudgetTooSmall as exc:
+            raise TargetError(str(exc)) from None
 
     def _unprivileged_user(self) -> None:
         assert self.session is not None and self.objects is not None
-        given = self.settings.unprivileged
+        given = self.unprivileged_given or self.settings.unprivileged
         if given:
             user = User(label="unprivileged", username=given.user or "",
                         password=given.password or "", created_by_run=False)
@@ -276,7 +387,8 @@ class Run:
         given = self.settings.external_ids_visitor
         if not given:
             return
-        response = self.info(params={"visitorId": given})
+        # The same question as VI-EXTIDS-SHAPE's case, which then takes this answer.
+        response = self.ask(params={"visitorId": given})
         body = json_object(response)
         visitor = body.get("visitor")
         if response.status_code != 200 or not isinstance(visitor, dict):

@@ -87,7 +87,13 @@ class Recorder:
     current_case: str | None = None
     # The path prefix of RC_URL ("/chat" behind a proxy); set by the session.
     base_path: str = ""
+    # Answers recorded once and given again to a case asking the same question: (case, exchange).
+    served: list[tuple[str | None, Exchange]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def serve(self, exchange: Exchange) -> None:
+        with self._lock:
+            self.served.append((self.current_case, exchange))
 
     def add(self, exchange: Exchange) -> None:
         with self._lock:
@@ -127,6 +133,16 @@ class Pacer:
         self._windows: dict[str, tuple[int, float]] = {}  # route -> (remaining, reset epoch s)
         self._notify = notify or (lambda message: None)
         self._lock = threading.Lock()
+        # Calls the limiter counted (answers carrying its headers), by route; waits so far.
+        self.counted: dict[str, int] = {}
+        self.waits = 0
+        # Called at the start of a wait, about once a second in it (seconds left), 0 at its end.
+        self.on_wait: Callable[[float], None] = lambda left: None
+
+    def window(self, route: str) -> tuple[int, float] | None:
+        """The route's last known window: (calls remaining, reset epoch s), if limited."""
+        with self._lock:
+            return self._windows.get(route)
 
     def wait_before(self, route: str, recorder: Recorder) -> None:
         with self._lock:
@@ -145,6 +161,7 @@ class Pacer:
                 return
             with self._lock:
                 self._windows[route] = (remaining, reset)
+                self.counted[route] = self.counted.get(route, 0) + 1
 
     def wait_after_429(self, route: str, response: requests.Response, recorder: Recorder) -> None:
         delay = 0.0
@@ -163,7 +180,12 @@ class Pacer:
             f"until the limiter resets at {time.strftime('%H:%M:%S', time.localtime(now + delay))}"
         )
         recorder.waited_s += delay
-        interrupts.sleep(delay + 0.05)  # a signal must not wait for the limiter
+        self.waits += 1
+        end = time.time() + delay + 0.05
+        while (left := end - time.time()) > 0:
+            self.on_wait(left)
+            interrupts.sleep(min(left, 1.0))  # a signal must not wait for the limiter
+        self.on_wait(0.0)
 
 
 class RCSession(requests.Session):

@@ -27,8 +27,12 @@ class ReferenceProcess:
     version: RCVersion
     faults: tuple[str, ...] = ()
     variants: tuple[str, ...] = ()
+    # off, on or before-permission: with a limiter, the seeded ci-agent and ci-plain
+    # accounts (password ci_password) are what a limited CI job logs in with.
+    limiter: str = "off"
     url: str = ""
     admin_password: str = ""
+    ci_password: str = ""
     _process: subprocess.Popen[str] | None = None
 
     def start(self) -> str:
@@ -43,8 +47,13 @@ class ReferenceProcess:
             command += ["--fault", fault]
         for variant in self.variants:
             command += ["--variant", variant]
+        if self.limiter != "off":
+            self.ci_password = secrets.token_urlsafe(18)
+            command += ["--rate-limit", f"--ci-accounts-password={self.ci_password}"]
+            if self.limiter == "before-permission":
+                command.append("--limiter-first")
         env = {k: v for k, v in os.environ.items()
-               if k not in ("RC_REFERENCE_FAULTS", "RC_REFERENCE_VARIANTS")}
+               if k not in ("RC_REFERENCE_FAULTS", "RC_REFERENCE_VARIANTS", "RC_REFERENCE_LIMITER")}
         self._process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
             start_new_session=True,  # a Ctrl-C to the run is handled by the run, not the server

@@ -42,7 +42,7 @@ def test_visitor_known_to_carry_external_ids(rc):
             "RC_EXTERNAL_IDS_VISITOR is not set: no visitor known to carry externalIds "
             "(only omnichannel apps can set them, no REST endpoint can)"
         )
-    response = rc.info(params={"visitorId": rc.external_ids_visitor})
+    response = rc.ask(params={"visitorId": rc.external_ids_visitor})
     assert response.status_code == 200, f"status {response.status_code}, expected 200"
     visitor = response.json().get("visitor") or {}
     assert "externalIds" in visitor, "the visitor known to carry externalIds has none"

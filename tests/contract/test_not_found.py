@@ -19,12 +19,12 @@ pytestmark = pytest.mark.clause("VI-NOT-FOUND")
 def test_unknown_id(rc):
     # Promise: section 8. Same shape as a real id (24 hex characters), so only the lookup
     # can tell.
-    judge_answer(rc, "VI-NOT-FOUND", rc.info(params={"visitorId": secrets.token_hex(12)}))
+    judge_answer(rc, "VI-NOT-FOUND", rc.ask(params={"visitorId": secrets.token_hex(12)}))
 
 
 def test_empty_id(rc):
     # Promise: section 4 (`visitorId=` is valid; then 400 visitor-not-found).
-    judge_answer(rc, "VI-NOT-FOUND", rc.info("visitorId="))
+    judge_answer(rc, "VI-NOT-FOUND", rc.ask("visitorId="))
 
 
 def test_removed_visitor(rc):
@@ -33,4 +33,4 @@ def test_removed_visitor(rc):
     visitor = rc.visitors["removed"]
     rc.objects.remove_visitor(visitor)
     assert visitor.removed, "the visitor could not be removed (DELETE /api/v1/livechat/visitor)"
-    judge_answer(rc, "VI-NOT-FOUND", rc.info(params={"visitorId": visitor.id}))
+    judge_answer(rc, "VI-NOT-FOUND", rc.ask(params={"visitorId": visitor.id}))

@@ -28,7 +28,7 @@ def validator(rc):
 @pytest.mark.parametrize("label", ["a", "b"])
 def test_known_visitor(rc, validator, label):
     visitor = rc.visitors[label]
-    response = rc.info(params={"visitorId": visitor.id})
+    response = rc.ask(params={"visitorId": visitor.id})
     answer = Answer.of(response)
     # Promise: section 8 (Rocket.Chat's e2e test): 200, success true, the id asked for.
     assert answer.status == 200, f"status {answer.status}, expected 200"

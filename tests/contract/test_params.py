@@ -28,7 +28,7 @@ def _check(rc, clause_id, response):
 def test_missing_visitor_id(rc, query):
     # Promise: docs 400 Example 1; section 4 ("(none)", "visitorid=abc (wrong case)").
     text = None if query == "none" else f"visitorid={rc.visitors['a'].id}"
-    _check(rc, "VI-PARAM-MISSING", rc.info(text))
+    _check(rc, "VI-PARAM-MISSING", rc.ask(text))
 
 
 @pytest.mark.clause("VI-PARAM-TYPE")
@@ -41,7 +41,7 @@ def test_visitor_id_must_be_a_string(rc, query):
         # A NoSQL operator: a server that passes it to the database returns a visitor.
         "object-ne-operator": "visitorId[$ne]=rc-contract-none",
     }[query]
-    _check(rc, "VI-PARAM-TYPE", rc.info(text))
+    _check(rc, "VI-PARAM-TYPE", rc.ask(text))
 
 
 @pytest.mark.clause("VI-PARAM-EXTRA")
@@ -50,7 +50,7 @@ def test_unknown_extra_parameter(rc, extra):
     # Promise: section 4 (any unknown extra parameter, a cache buster `_=` included:
     # 400 must NOT have additional properties).
     parameter = {"unknown-name": "rcContract=1", "cache-buster": "_=1764000000000"}[extra]
-    _check(rc, "VI-PARAM-EXTRA", rc.info(f"visitorId={rc.visitors['a'].id}&{parameter}"))
+    _check(rc, "VI-PARAM-EXTRA", rc.ask(f"visitorId={rc.visitors['a'].id}&{parameter}"))
 
 
 @pytest.mark.clause("VI-PARAM-TYPE")
@@ -60,7 +60,7 @@ def test_array_form_of_one_value(rc):
     # Promise: section 4 (ajvQuery coerceTypes 'array', verified 8.6.1 and 8.8.1; spec/clauses.yaml
     # VI-PARAM-TYPE array-brackets, with the evidence of each version span).
     visitor = rc.visitors["a"]
-    response = rc.info(f"visitorId[]={visitor.id}")
+    response = rc.ask(f"visitorId[]={visitor.id}")
     answer = Answer.of(response)
     expectations = rc.expectations("VI-PARAM-TYPE", "array-brackets")
     forms = {e.behaviour[1] for e in expectations if e.behaviour}

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.clause("VI-TOKEN-ABSENT")
 @pytest.mark.parametrize("label", ["a", "b"])
 def test_no_token_for_a_known_visitor(rc, label):
     # Promise: section 8 (8.5 e2e: no `token` key) and the docs' description.
-    response = rc.info(params={"visitorId": rc.visitors[label].id})
+    response = rc.ask(params={"visitorId": rc.visitors[label].id})
     answer = Answer.of(response)
     assert answer.status == 200, f"status {answer.status}, expected 200"
     if rc.token_must_be_absent:

@@ -39,6 +39,16 @@ def test_quick_bench_writes_every_figure(tmp_path):
     assert throughput["http_client_rps"]["median"] > 0
     assert throughput["requests_session_rps"]["median"] > 0
 
+    assert hand["counted_info_requests"]["max"] > 0
+    # The limited-server scenario (a short window in quick mode): two budgets, every
+    # clause judged, the fuzzing sized to each.
+    limited = figures["limited"]
+    assert [run["budget_s"] for run in limited["runs"]] == [12, 30]
+    for run in limited["runs"]:
+        assert run["exit_code"] == 0 and run["clauses_judged"] == run["clauses"] > 0
+        assert run["counted_info_requests"] > 0 and run["fuzz_cases_run"] > 0
+    assert "-- limited server" in process.stdout
+
     targets = {t["target"]: t for t in figures["targets"]}
     assert set(targets) == {"ratio_100", "ratio_1000", "hand_written_requests", "reference_rps",
                             "default_run_peak_mb"}

@@ -26,6 +26,14 @@ def test_defaults_use_the_reference_server():
     assert str(settings.report_dir) == "reports"
 
 
+def test_time_budget_and_reference_limiter():
+    settings = resolve({}, {})
+    assert settings.time_budget_s == 180 and settings.reference_limiter == "off"
+    settings = resolve({"RC_TIME_BUDGET": "600"}, {"RC_TIME_BUDGET": "120",
+                                                   "RC_REFERENCE_LIMITER": "Before-Permission"})
+    assert settings.time_budget_s == 600 and settings.reference_limiter == "before-permission"
+
+
 def test_options_override_environment():
     settings = resolve({"RC_FUZZ_EXAMPLES": "7"}, {"RC_FUZZ_EXAMPLES": "100"})
     assert settings.fuzz_examples == 7
@@ -46,6 +54,10 @@ def test_options_override_environment():
         ({"RC_REFERENCE_VERSION": "7.9.0"}, "not emulated"),
         ({**LIVE, "RC_REFERENCE_FAULTS": "x"}, "only applies to the bundled"),
         ({"RC_URL": "https://chat.example.com/api/v1"}, "without /api"),
+        ({"RC_TIME_BUDGET": "soon"}, "RC_TIME_BUDGET='soon' is not a number of seconds"),
+        ({"RC_TIME_BUDGET": "0"}, "RC_TIME_BUDGET"),
+        ({"RC_REFERENCE_LIMITER": "sideways"}, "RC_REFERENCE_LIMITER='sideways' is not one of"),
+        ({**LIVE, "RC_REFERENCE_LIMITER": "on"}, "only applies to the bundled"),
     ],
 )
 def test_bad_configuration_is_one_clear_line(values, message):

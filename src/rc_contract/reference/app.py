@@ -62,14 +62,21 @@ class App:
         faults: FaultSet | None = None,
         limiter: RateLimiter | None = None,
         variants: VariantSet | None = None,
+        limiter_first: bool = False,
     ) -> None:
         self.profile = profile
         self.state = state
         self.faults = faults if faults is not None else FaultSet()
         self.variants = variants if variants is not None else VariantSet()
         self.limiter = limiter
+        # Rocket.Chat runs the limiter inside the route's action, after the permission
+        # check; PR #41970 (closed unmerged) proposed it before: a 403 then counts too.
+        self.limiter_first = limiter_first
         self._stats_lock = threading.Lock()
         self._by_route: dict[str, int] = {}
+        # Calls the limiter counted (passed auth and, in Rocket.Chat's order, permission),
+        # bypassing accounts included: what a limited account would spend.
+        self._counted: dict[str, int] = {}
         self._routes: dict[str, Handler] = {
             INFO: self.info,
             VISITORS_INFO: self.visitors_info,
@@ -140,12 +147,19 @@ class App:
     def _require(self, ex: Exchange, permission: str) -> Response | None:
         """401 or 403 before anything else, as Rocket.Chat's API layer does."""
         denied = self._authenticate(ex)
+        if denied is None and self.limiter_first:
+            denied = self._rate_limit(ex)
         user = ex.user
-        if user is not None and permission and permission not in user.permissions:
+        if denied is None and user is not None and permission and permission not in user.permissions:
             denied = self._forbidden()
         return denied
 
     def _rate_limit(self, ex: Exchange) -> Response | None:
+        if ex.limited:  # counted once per request, whichever order the pipeline has
+            return None
+        ex.limited = True
+        with self._stats_lock:
+            self._counted[ex.route] = self._counted.get(ex.route, 0) + 1
         if self.limiter is None:
             return None
         if ex.user is not None and "api-bypass-rate-limit" in ex.user.permissions:
@@ -179,6 +193,9 @@ class App:
         denied = self._authenticate(ex, hooks=True)
         if denied is not None:
             return denied
+        limited = self._rate_limit(ex) if self.limiter_first else None
+        if limited is not None:
+            return limited
         holds = ex.user is not None and "view-l-room" in ex.user.permissions
         if not hook("permitted", ex, holds):
             return self._forbidden()
@@ -380,11 +397,13 @@ class App:
     def stats(self) -> dict[str, Any]:
         with self._stats_lock:
             by_route = dict(self._by_route)
-        return {"requests": sum(by_route.values()), "by_route": by_route}
+            counted = dict(self._counted)
+        return {"requests": sum(by_route.values()), "by_route": by_route, "counted": counted}
 
     def reset_stats(self) -> None:
         with self._stats_lock:
             self._by_route.clear()
+            self._counted.clear()
 
     def _introspect(self, request: Request) -> Response:
         try:

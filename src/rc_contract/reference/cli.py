@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -18,6 +19,10 @@ from .variants import variants_from_env
 from .versions import DEFAULT_VERSION, supported_versions
 
 PROG = "rc-contract serve"
+LIMITER_ENV = "RC_REFERENCE_LIMITER"
+AFTER_PERMISSION = "after-permission"  # Rocket.Chat's order
+BEFORE_PERMISSION = "before-permission"  # PR #41970's order
+CI_AGENT, CI_PLAIN = "ci-agent", "ci-plain"
 DEFAULT_PORT = 3000  # Rocket.Chat's own default
 
 
@@ -84,7 +89,34 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_WINDOW_MS,
         help=f"window length in ms (default {DEFAULT_WINDOW_MS})",
     )
+    parser.add_argument(
+        "--limiter-first",
+        action="store_true",
+        help="run the rate limiter before the permission check, so 403 answers count too "
+        "(proposed upstream in PR #41970, not shipped; implies --rate-limit; "
+        f"env {LIMITER_ENV}={BEFORE_PERMISSION})",
+    )
+    parser.add_argument(
+        "--ci-accounts-password",
+        metavar="PW",
+        help="also seed the accounts of a CI job on a limited server, with this password: "
+        f"{CI_AGENT} (livechat-agent: view-l-room, no rate-limit bypass) and {CI_PLAIN} (user)",
+    )
     return parser
+
+
+def limiter_from_env() -> tuple[bool, bool]:
+    """(rate limit on, limiter first) from RC_REFERENCE_LIMITER: off, on or before-permission."""
+    value = os.environ.get(LIMITER_ENV, "").strip().lower()
+    if value in ("", "off"):
+        return False, False
+    if value in ("on", AFTER_PERMISSION):
+        return True, False
+    if value == BEFORE_PERMISSION:
+        return True, True
+    raise ValueError(
+        f"{LIMITER_ENV}={value!r} is not one of off, on ({AFTER_PERMISSION}), {BEFORE_PERMISSION}"
+    )
 
 
 def _print_catalogue() -> None:
@@ -114,16 +146,24 @@ def serve_main(argv: list[str] | None = None) -> int:
     try:
         faults = check_names([*faults_from_env(), *args.fault])
         variants = check_variants([*variants_from_env(), *args.variant])
+        env_limit, env_first = limiter_from_env()
+        limiter_first = args.limiter_first or env_first
         server = ReferenceServer(
             version=args.version,
             admin_password=args.admin_password,
             faults=faults,
-            rate_limit=args.rate_limit,
+            rate_limit=args.rate_limit or env_limit or limiter_first,
+            limiter_first=limiter_first,
             rate_limit_calls=args.rate_limit_calls,
             rate_limit_window_ms=args.rate_limit_window_ms,
             port=args.port,
             variants=variants,
         )
+        if args.ci_accounts_password:
+            for name, role in ((CI_AGENT, "livechat-agent"), (CI_PLAIN, "user")):
+                user = server.state.create_user(name, name, f"{name}@example.invalid",
+                                                args.ci_accounts_password, [role])
+                user.seeded = True
         url = server.start()
     except UnknownFaultError as error:
         return _fail(str(error))

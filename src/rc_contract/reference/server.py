@@ -221,6 +221,7 @@ class ReferenceServer:
         rate_limit: bool = False,
         rate_limit_calls: int = DEFAULT_CALLS,
         rate_limit_window_ms: int = DEFAULT_WINDOW_MS,
+        limiter_first: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
         variants: Iterable[str] = (),
@@ -243,7 +244,7 @@ class ReferenceServer:
         self.state = State(self.profile, self.admin_password, roles,
                            visitor_id=meteor_id if options.get("visitor_ids") == "meteor"
                            else object_id)
-        self.app = App(self.profile, self.state, self.faults, limiter, self.variants)
+        self.app = App(self.profile, self.state, self.faults, limiter, self.variants, limiter_first)
         self.path_prefix = str(options.get("path_prefix", ""))
         self.tls = tls
         self.host = host

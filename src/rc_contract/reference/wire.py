@@ -84,6 +84,8 @@ class Exchange:
     path_arg: str = ""
     # Added to whatever answer the route gives (rate-limit headers).
     extra_headers: list[tuple[str, str]] = field(default_factory=list)
+    # The rate limiter has seen this request (it counts each request once).
+    limited: bool = False
 
     @property
     def visitor_id(self) -> Any:
