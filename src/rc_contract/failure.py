@@ -70,9 +70,20 @@ def in_words(st_line: str) -> str:
 
 
 def fuzz_failures(text: str) -> list[str]:
-    """The distinct Schemathesis failures of a failure text, in words."""
-    found = [m.group(1).strip() for m in map(_ST_LINE.match, text.splitlines()) if m]
-    return [in_words(line) for line in dict.fromkeys(found)]
+    """The distinct Schemathesis failures of a failure text, in words, each with the
+    check's own message (the first line Schemathesis prints under it)."""
+    lines = text.splitlines()
+    found: dict[str, str] = {}
+    for index, line in enumerate(lines):
+        match = _ST_LINE.match(line)
+        if not match or match.group(1).strip() in found:
+            continue
+        following = (rest.strip(" |") for rest in lines[index + 1:index + 4])
+        message = next((rest for rest in following if rest), "")
+        if message.startswith(("- ST", "[")):  # the next failure, or the answer's status
+            message = ""
+        found[match.group(1).strip()] = message
+    return [in_words(st) + (f": {message}" if message else "") for st, message in found.items()]
 
 
 def _lower(headers: dict[str, str]) -> dict[str, str]:

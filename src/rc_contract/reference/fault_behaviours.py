@@ -432,7 +432,7 @@ def _on_ok_with_token(change: Callable[[Response, str, str], None]) -> Hook:
     return hook
 
 
-def _header(name: str, make: Callable[[str, str], str]) -> Hook:
+def _token_header(name: str, make: Callable[[str, str], str]) -> Hook:
     return _on_ok_with_token(lambda resp, vid, token: resp.headers.append((name, make(vid, token))))
 
 
@@ -595,11 +595,11 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
     "token-in-livechat-data": {"view": _token_in_livechat_data},
     "token-beside-visitor": {"response": _on("ok", _token_beside)},
     "token-in-error-details": {"response": _token_in_error},
-    "token-in-header": {"response": _header("X-Visitor-Token", lambda vid, token: token)},
-    "token-base64-etag": {"response": _header("ETag", _etag)},
-    "token-encoded-in-link": {"response": _header("Link", _link)},
+    "token-in-header": {"response": _token_header("X-Visitor-Token", lambda vid, token: token)},
+    "token-base64-etag": {"response": _token_header("ETag", _etag)},
+    "token-encoded-in-link": {"response": _token_header("Link", _link)},
     "token-in-set-cookie": {
-        "response": _header("Set-Cookie", lambda vid, token: f"rc_visitor={token}; Path=/; HttpOnly"),
+        "response": _token_header("Set-Cookie", lambda vid, token: f"rc_visitor={token}; Path=/; HttpOnly"),
     },
     "token-in-status-reason": {"response": _on_ok_with_token(_reason)},
     # VI-EXTIDS-SHAPE
