@@ -24,6 +24,7 @@ from rc_contract.paths import ENDPOINT
 _DULL_HEADERS = {"date", "content-length", "connection", "keep-alive", "transfer-encoding"}
 _BODY_SHOWN = 600
 _EXCHANGES_SHOWN = 3
+_LINE_REASON, _LINE_REQUEST = 280, 180
 _ST_LINE = re.compile(r"^\W*- (ST\d{3} .+)$")
 _CUSTOM = re.compile(r"Custom check failed: `(\w+)`")
 _CURL_URL = re.compile(r"'(https?://[^']+)'")
@@ -203,10 +204,16 @@ def describe(run: Any, nodeid: str, clauses: tuple[str, ...], exc: BaseException
     reproduction = _schemathesis_reproduction(run, failure_text)
     if reproduction:
         lines.append(f"  Schemathesis' reproduction: {redact(reproduction)}")
-    line = f"{clause}: {reason}"
+    # One line that fits JUnit's message attribute (pytest cuts it at 500 characters).
+    line = f"{clause}: {_cap(reason, _LINE_REASON)}"
     if exchanges:
-        line += f" -- {redact(request_line(exchanges[0], run))}"
+        line += f" -- {_cap(redact(request_line(exchanges[0], run)), _LINE_REQUEST)}"
     return Detail(line=line, text="\n".join(lines))
+
+
+def _cap(text: str, most: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[:most - 3] + "..."
 
 
 def _first_line(message: str, failure_text: str) -> str:
