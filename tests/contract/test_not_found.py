@@ -12,6 +12,7 @@ import secrets
 import pytest
 
 from rc_contract.checks import judge_answer
+from rc_contract.judge import NotJudged
 from rc_contract.near_misses import NEAR_MISSES, expand, placeholders
 
 pytestmark = pytest.mark.clause("VI-NOT-FOUND")
@@ -37,12 +38,14 @@ def test_removed_visitor(rc):
 
 
 @pytest.mark.parametrize("near", list(NEAR_MISSES))
-@pytest.mark.parametrize("label", ["a", "b"])
-def test_near_miss_of_a_known_id(rc, label, near):
+def test_near_miss_of_a_known_id(rc, near):
     """The id with its case changed, a prefix, a suffix, a substring, the id wrapped in
     pattern characters: not that visitor (rc_contract/near_misses.py)."""
     # Promise: section 1 (the lookup is `_id` equal: no case folding, no prefix, no
     # pattern) and the docs' 400 "Example 2" for an id that names no visitor.
-    visitor_id = expand(NEAR_MISSES[near], placeholders(rc.visitors[label].id))
-    assert visitor_id != rc.visitors[label].id, f"{near}: no near miss of this id to send"
+    # One visitor: a rate-limited account pays for every call (VI-FUZZ sends them too).
+    known = rc.visitors["a"].id
+    visitor_id = expand(NEAR_MISSES[near], placeholders(known))
+    if visitor_id == known:  # an id without letters has no case to change: nothing to send
+        raise NotJudged(f"{near}: the id {known!r} has no such near miss")
     judge_answer(rc, "VI-NOT-FOUND", rc.info(params={"visitorId": visitor_id}))
