@@ -571,9 +571,6 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
     "lookup-trims-id": {"parse": _trimmed},
     # VI-OK-SHAPE
     "ok-other-visitor": {"lookup": _wrong_visitor},
-    "ok-stale-email-of-other-visitor": {"view": _stale_email},
-    "ok-phone-duplicated": {"view": _set("phone", lambda p: [*p, *p])},
-    "ok-previous-visitor-in-header": {"response": _previous_in_header},
     "ok-ts-epoch": {"view": _set("ts", _epoch_ms)},
     "ok-ts-not-iso": {"view": _set("ts", _js_date_string)},
     "ok-updated-at-ejson": {"view": _set("_updatedAt", lambda iso: {"$date": _epoch_ms(iso)})},
@@ -589,6 +586,9 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
     "ok-success-string": {"response": _on("ok", _body(success="true"))},
     "ok-success-missing": {"response": _on("ok", _body(success=None))},
     "ok-visitor-array": {"response": _on("ok", _visitor_in_array)},
+    "ok-stale-email-of-other-visitor": {"view": _stale_email},
+    "ok-phone-duplicated": {"view": _set("phone", lambda p: [*p, *p])},
+    "ok-previous-visitor-in-header": {"response": _previous_in_header},
     # VI-TOKEN-ABSENT
     "token-returned": {"view": _token_back},
     "token-for-phone-visitors": {"view": _token_for_phone_visitors},
