@@ -15,10 +15,11 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rc_contract import leaks
 from rc_contract.contract import Expectation, LoadedDocument
 
 # The visitor key the contract forbids (VI-TOKEN-ABSENT, docs, from 8.5.0).
@@ -129,29 +130,77 @@ def judge_expected(status: int, body: Any, expectation: Expectation, clause: str
 
 @dataclass(frozen=True)
 class Foreign:
-    """What an answer must not carry: a visitor's token, another visitor's data.
+    """What an answer must not carry: a visitor's token, another visitor's data, a
+    visitor other than the one asked for.
 
     ``visitors`` holds (id, token, contact values) of every visitor the run
-    registered. A 200 answer for a visitor may carry that visitor's own data
-    (its token only before 8.5.0: VI-TOKEN-ABSENT judges that); an error may
-    echo the id it was asked for, never a token, contact data or another id.
+    registered; ``removed`` the ids of those it removed. A 200 answer is about the
+    visitor whose ``_id`` equals, byte for byte, the id sent, and it may carry that
+    visitor's own data (its token only as ``visitor.token``, and only before 8.5.0:
+    VI-TOKEN-ABSENT judges that key). Everywhere else (status reason, any header, any
+    other key, any encoding: leaks.find) a token or another visitor's data is a
+    failure; an error may echo the id it was asked for, never a token or contact data.
     """
 
     visitors: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    removed: frozenset[str] = frozenset()
 
-    def problems(self, status: int, text: str, asked: Iterable[str]) -> list[str]:
-        found = []
-        asked = set(asked)
+    def problems(self, status: int, text: str, asked: Iterable[str],
+                 headers: Mapping[str, str] | None = None, reason: str = "") -> list[str]:
+        asked = [a for a in asked if isinstance(a, str)]
+        found = self.wrong_visitor(status, text, asked)
+        about = _visitor_id(text) if status == 200 and not found else None
         for visitor_id, token, personal in self.visitors:
-            if status == 200 and visitor_id in asked:
+            own = about is not None and about == visitor_id
+            places = leaks.find([token], reason=reason, headers=headers, body=text,
+                                allowed=("visitor.token",) if own else ())
+            if places:
+                found.append(f"the {status} answer contains a visitor's token value "
+                             f"({_places(places)})")
+            if own:
                 continue
-            if token and token in text:
-                found.append(f"the {status} answer contains a visitor's token value")
-            if (visitor_id and visitor_id not in asked and visitor_id in text) or any(
-                    value and value in text for value in personal):
+            echoed = any(visitor_id and visitor_id in value for value in asked)
+            values = [*personal, *([] if echoed else [visitor_id])]
+            places = leaks.find(values, reason=reason, headers=headers, body=text)
+            if places:
                 found.append(f"the {status} answer carries the data of a visitor it was not "
-                             "asked for")
-        return sorted(set(found))
+                             f"asked for ({_places(places)})")
+        return list(dict.fromkeys(found))
+
+    def wrong_visitor(self, status: int, text: str, asked: list[str]) -> list[str]:
+        """A 200 carries exactly the visitor asked for: `_id` equal to the id sent."""
+        if status != 200:
+            return []
+        try:
+            body = json.loads(text)
+        except ValueError:
+            return []  # not JSON: VI-CONTENT-TYPE and the clause's own checks say so
+        visitor = body.get("visitor") if isinstance(body, dict) else None
+        sent = ", ".join(repr(a) for a in asked) or "no visitorId"
+        if not isinstance(visitor, dict):
+            return [f"the 200 answer carries no visitor object (asked for {sent})"]
+        returned = visitor.get("_id")
+        if returned not in asked:
+            return [f"the 200 answer carries visitor _id {short(returned)}, not the id sent "
+                    f"byte for byte ({sent})"]
+        if returned in self.removed:
+            return [f"the 200 answer carries visitor {returned!r}, which the run removed"]
+        return []
+
+
+def _visitor_id(text: str) -> str | None:
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    visitor = body.get("visitor") if isinstance(body, dict) else None
+    returned = visitor.get("_id") if isinstance(visitor, dict) else None
+    return returned if isinstance(returned, str) else None
+
+
+def _places(places: list[leaks.Found], most: int = 3) -> str:
+    shown = ", ".join(map(str, places[:most]))
+    return shown + (f" and {len(places) - most} more" if len(places) > most else "")
 
 
 def short(value: Any) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from rc_contract import interrupts, reporting
+from rc_contract import failure, interrupts, reporting
 from rc_contract.config import DEFAULT_REPORT_DIR, SETTINGS, ConfigError, Settings, resolve
 from rc_contract.judge import NotJudged
 from rc_contract.outcomes import ERROR, FAILED, NOTICE, NOTICE_PREFIX, PASSED, SKIPPED, TestOutcome
@@ -357,6 +357,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     state = item.config.stash[STATE]
     if state.run is None:
         return report
+    if report.failed and call.excinfo is not None and _is_contract_failure(call.excinfo.value):
+        # Built before redaction, from raw exchanges; redacted as it is built.
+        report._rc_detail = failure.describe(state.run, item.nodeid, _clauses(item),
+                                             call.excinfo.value, str(report.longrepr))
     _redact_report(state.run, report)
     _record(state, item, report, call)
     outcome = state.outcomes.get(item.nodeid)
@@ -367,6 +371,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.outcome = "skipped"
         report.longrepr = (str(item.path), (line or 0) + 1, f"{NOT_JUDGED}{outcome.message}")
     return report
+
+
+def _is_contract_failure(exc: BaseException) -> bool:
+    return not isinstance(exc, NotJudged) and _transport_error(exc) is None
 
 
 @pytest.hookimpl(trylast=True)
@@ -385,16 +393,19 @@ class RedactedFailure:
     """A failure's text once redacted. It keeps the one-line crash message that pytest's
     short summary and JUnit's ``message`` attribute read from ``longrepr.reprcrash``."""
 
-    def __init__(self, text: str, message: str) -> None:
+    def __init__(self, text: str, message: str, detail: str = "") -> None:
         self.text = text
         self.reprcrash = SimpleNamespace(message=message)
+        self.detail = detail
 
     def toterminal(self, out: Any) -> None:
-        for line in self.text.splitlines():
+        # The traceback, then what a person acts on (failure.describe), last on screen.
+        for line in (self.text + ("\n\n" + self.detail if self.detail else "")).splitlines():
             out.line(line)
 
     def __str__(self) -> str:
-        return self.text
+        # JUnit's failure text and the HTML report lead with the detail.
+        return self.detail + "\n\n" + self.text if self.detail else self.text
 
 
 def _redact_report(run: Run, report: pytest.TestReport) -> None:
@@ -405,10 +416,14 @@ def _redact_report(run: Run, report: pytest.TestReport) -> None:
             path, line, reason = report.longrepr
             report.longrepr = (path, line, redact(reason))
         else:
-            text = redact(str(report.longrepr))
-            crash = getattr(report.longrepr, "reprcrash", None)
+            longrepr = report.longrepr
+            text = redact(longrepr.text if isinstance(longrepr, RedactedFailure) else str(longrepr))
+            crash = getattr(longrepr, "reprcrash", None)
             message = redact(crash.message) if crash is not None else _summary_line(text)
-            report.longrepr = RedactedFailure(text, message)
+            detail = getattr(report, "_rc_detail", None)
+            if detail is not None:
+                message = detail.line  # one readable line for JUnit and the short summary
+            report.longrepr = RedactedFailure(text, message, detail.text if detail else "")
     report.sections = [(title, redact(text)) for title, text in report.sections]
 
 
@@ -432,7 +447,9 @@ def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: An
             outcome, message = ERROR, state.run.redactor.text(f"examined nothing: "
                                                               f"{call.excinfo.value}")
         else:
-            outcome, message = FAILED, _failure_line(report)
+            explained = getattr(report, "_rc_detail", None)  # failure.py's detail of the case
+            outcome, message = FAILED, (explained.line.split(": ", 1)[-1] if explained
+                                        else _failure_line(report))
         run = state.run
         if outcome == PASSED and run.budget is not None and _is_generated(item):
             # Judged, but on fewer cases than asked: the reports say how many and why.

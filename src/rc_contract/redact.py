@@ -11,7 +11,11 @@ import re
 import threading
 from typing import Any
 
+from rc_contract import leaks
+
 MASK = "[REDACTED]"
+# Values this long are also masked in their encoded forms (leaks.forms).
+_ENCODED_FROM = 12
 SENSITIVE_HEADERS = {"x-auth-token", "cookie", "set-cookie", "authorization"}
 # Client IP addresses a proxy in front of Rocket.Chat may add or echo: personal data.
 IP_HEADERS = {"x-forwarded-for", "x-real-ip", "forwarded", "x-client-ip", "cf-connecting-ip",
@@ -37,6 +41,10 @@ class Redactor:
                     self._values.add(value)
                     if value.lower() != value:
                         self._values.add(value.lower())
+                    if len(value) >= _ENCODED_FROM:
+                        # A server may send a secret encoded (a token base64 in an ETag).
+                        self._values.update(text for form, text in leaks.forms(value)
+                                            if form != leaks.AS_IS and len(text) >= _ENCODED_FROM)
             self._pattern = None
 
     @property

@@ -109,6 +109,8 @@ class Run:
     cleanup_problems: list[str] = field(default_factory=list)
     # Keys the contract does not name, seen in answers (judge.py): reported, never failures.
     notices: Notices = field(default_factory=Notices)
+    # The answers a case judged against the catalogue: node id -> "400 {...}" (failure.py).
+    expected_answers: dict[str | None, str] = field(default_factory=dict)
     # Sweeps over the recorded traffic: test node id -> (clause, answers examined).
     sweeps: dict[str, tuple[str, int]] = field(default_factory=dict)
     # Why the run stopped before its end ("interrupted by SIGTERM", ...); empty when it did not.
@@ -155,6 +157,14 @@ class Run:
     def visitors(self) -> dict[str, Visitor]:
         assert self.objects is not None
         return {v.label: v for v in self.objects.visitors}
+
+    def removed_visitor(self) -> Visitor:
+        """The visitor the run removes so its id can be asked for (VI-NOT-FOUND, VI-FUZZ);
+        removed on first use, whoever asks first."""
+        visitor = self.visitors["removed"]
+        assert self.objects is not None
+        self.objects.remove_visitor(visitor)
+        return visitor
 
     @property
     def registered_tokens(self) -> list[str]:

@@ -57,6 +57,8 @@ class Exchange:
     http_version: str = "HTTP/1.1"
     # The pytest case (node id) that sent it; None for the run's set-up and tear-down.
     case: str | None = None
+    # The status line's reason phrase, as sent (VI-TOKEN-ABSENT looks there too).
+    reason: str = ""
 
     def header(self, name: str) -> str:
         lowered = name.lower()
@@ -271,6 +273,7 @@ class RCSession(requests.Session):
                 response_headers=dict(response.headers),
                 body=response.text,
                 elapsed=response.elapsed.total_seconds(),
+                reason=response.reason or "",
             )
         )
 

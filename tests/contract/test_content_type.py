@@ -8,6 +8,7 @@ every case (rocketchat-behaviour.md section 8), and section 3 ("All bodies are J
 import pytest
 
 from rc_contract.checks import Answer, check_json_content_type, swept
+from rc_contract.failure import Offending, request_line
 from rc_contract.paths import ENDPOINT
 
 pytestmark = [pytest.mark.clause("VI-CONTENT-TYPE"), pytest.mark.after_all]
@@ -19,10 +20,14 @@ def test_every_answer_of_the_run_is_json(rc, request):
     exchanges = swept(rc, request.node.nodeid, "VI-CONTENT-TYPE", rc.recorder.for_path(ENDPOINT))
     problems = {}
     for exchange in exchanges:
-        answer = Answer(exchange.status, exchange.header("Content-Type"),
-                        exchange.body)
         try:
-            check_json_content_type(answer)
+            check_json_content_type(Answer.of_exchange(exchange))
         except AssertionError as exc:
-            problems.setdefault(exchange.status, str(exc))
-    assert not problems, "; ".join(problems[status] for status in sorted(problems))
+            # One request per kind of problem and status, named with its query.
+            problems.setdefault((exchange.status, str(exc)), exchange)
+    if problems:
+        raise Offending(
+            f"{len(problems)} kind(s) of answer, of {len(exchanges)} examined: " + "; ".join(
+                f"{why} ({request_line(e)})" for (_, why), e in sorted(problems.items(),
+                                                                       key=lambda kv: kv[0])),
+            list(problems.values()))

@@ -1,4 +1,4 @@
-"""VI-NOT-FOUND: unknown, empty and removed ids answer visitor-not-found.
+"""VI-NOT-FOUND: unknown, empty, removed and near-miss ids answer visitor-not-found.
 
 Promise: the docs' 400 "Example 2" (`{"success": false, "error": "visitor-not-found"}`),
 Rocket.Chat's own end-to-end test (rocketchat-behaviour.md section 8, `visitorId=invalid`)
@@ -12,6 +12,7 @@ import secrets
 import pytest
 
 from rc_contract.checks import judge_answer
+from rc_contract.near_misses import NEAR_MISSES, expand, placeholders
 
 pytestmark = pytest.mark.clause("VI-NOT-FOUND")
 
@@ -30,7 +31,20 @@ def test_empty_id(rc):
 def test_removed_visitor(rc):
     # Promise: section 7 (DELETE disables the visitor, "so visitors.info then says
     # visitor-not-found") and section 1 (lookup: `disabled` is not true).
-    visitor = rc.visitors["removed"]
-    rc.objects.remove_visitor(visitor)
+    visitor = rc.removed_visitor()
     assert visitor.removed, "the visitor could not be removed (DELETE /api/v1/livechat/visitor)"
     judge_answer(rc, "VI-NOT-FOUND", rc.ask(params={"visitorId": visitor.id}))
+
+
+@pytest.mark.parametrize("near", list(NEAR_MISSES))
+def test_near_miss_of_a_known_id(rc, near):
+    """The id with its case changed, a prefix, a suffix, a substring, the id wrapped in
+    pattern characters: not that visitor (rc_contract/near_misses.py)."""
+    # Promise: section 1 (the lookup is `_id` equal: no case folding, no prefix, no
+    # pattern) and the docs' 400 "Example 2" for an id that names no visitor.
+    # One visitor: a rate-limited account pays for every call (VI-FUZZ sends them too).
+    known = rc.visitors["a"].id
+    visitor_id = expand(NEAR_MISSES[near], placeholders(known))
+    if visitor_id == known:  # an id without letters has no case to change: nothing to send
+        pytest.skip(f"{near}: the id has no such near miss (no letters to change)")
+    judge_answer(rc, "VI-NOT-FOUND", rc.ask(params={"visitorId": visitor_id}))

@@ -48,11 +48,26 @@ def test_known_visitor(rc, validator, label):
     )
 
     # Promise: section 7, the registration stores what was sent (name, phone as
-    # [{phoneNumber}], visitorEmails as [{address}] lower-cased) and visitors.info
-    # returns every stored field (section 1: no allow-list).
+    # [{phoneNumber}], visitorEmails as [{address}] lower-cased; the run's values are
+    # unique to it, so no merge adds another) and visitors.info returns every stored
+    # field (section 1: no allow-list).
     assert returned.get("name") == visitor.name, "the registered name does not come back"
-    phones = [p.get("phoneNumber") for p in returned.get("phone") or []]
-    assert visitor.phone in phones, "the registered phone number does not come back"
-    emails = [e.get("address") for e in returned.get("visitorEmails") or []]
-    assert visitor.email.lower() in emails, "the registered email does not come back (lower-cased)"
+    # As registered, not merely containing it: one item each, the value sent (the
+    # address lower-cased); another visitor's stale address or number is a break.
+    phones = [p.get("phoneNumber") if isinstance(p, dict) else p for p in _list(returned, "phone")]
+    assert phones == [visitor.phone], (
+        f"phone has {len(phones)} item(s), expected exactly the registered number"
+        + ("" if visitor.phone in phones else "; the registered number is not among them"))
+    emails = [e.get("address") if isinstance(e, dict) else e
+              for e in _list(returned, "visitorEmails")]
+    assert emails == [visitor.email.lower()], (
+        f"visitorEmails has {len(emails)} item(s), expected exactly the registered address "
+        "(lower-cased)"
+        + ("" if visitor.email.lower() in emails else "; the registered address is not among them"))
     rc.notices.add(body_notices(answer, rc.document, "VI-OK-SHAPE"))
+
+
+def _list(visitor, key):
+    value = visitor.get(key)
+    assert isinstance(value, list), f"{key} is {type(value).__name__}, not an array"
+    return value

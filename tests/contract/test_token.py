@@ -12,6 +12,7 @@ the token, and where it is unknown the suite says what it saw.
 import pytest
 
 from rc_contract.checks import Answer, check_no_token, swept
+from rc_contract.failure import Offending, request_line
 from rc_contract.judge import NotJudged
 from rc_contract.outcomes import NOTICE_PREFIX
 from rc_contract.paths import ENDPOINT
@@ -67,6 +68,15 @@ def test_token_value_in_no_answer_of_the_run(rc, request):
     exchanges = swept(rc, request.node.nodeid, "VI-TOKEN-ABSENT", rc.recorder.for_path(ENDPOINT))
     leaks = []
     for exchange in exchanges:
-        if any(token in exchange.body for token in rc.registered_tokens):
-            leaks.append(f"{exchange.method} ({exchange.status})")
-    assert not leaks, f"{len(leaks)} answer(s) carry a visitor token: {', '.join(leaks[:5])}"
+        # The same check as the known-visitor cases and the fuzz check: status reason,
+        # every header, the body at any depth, in any encoding (rc_contract/leaks.py).
+        try:
+            check_no_token(Answer.of_exchange(exchange), rc.registered_tokens)
+        except AssertionError as exc:
+            leaks.append((exchange, str(exc)))
+    if leaks:
+        # Each distinct request once (a case may send the same query twice).
+        distinct = {f"{request_line(e)}: {why}": e for e, why in leaks}
+        raise Offending(
+            f"{len(leaks)} of {len(exchanges)} answer(s) carry a visitor token: "
+            + "; ".join(list(distinct)[:5]), list(distinct.values()))

@@ -48,9 +48,10 @@ WINDOW_MS = 1500
 CALLS = 10
 RUN_TIMEOUT_S = 240
 ENDPOINT = "/api/v1/livechat/visitors.info"
-# The hand-written clauses' counted visitors.info calls (15 before answers were shared;
-# 12 after; 13 with VI-PARAM-TYPE's `visitorId[]=<id>` case, a question of its own).
-HAND_WRITTEN_COUNTED_CALLS = 13
+# The hand-written clauses' counted visitors.info calls: the questions of 0.1.0 cost 15
+# before answers were shared and 12 after; VI-PARAM-TYPE's `visitorId[]=<id>` case adds
+# one and VI-NOT-FOUND's eleven near-miss ids (issue 13) eleven, each a question of its own.
+HAND_WRITTEN_COUNTED_CALLS = 24
 
 
 def _limited_server(limiter_first: bool = False, window_ms: int = WINDOW_MS) -> ReferenceServer:
@@ -246,7 +247,8 @@ def test_budget_too_small_for_the_hand_written_clauses_is_exit_4(tmp_path):
     assert len(lines) == 1 and "Traceback" not in stdout + stderr, stderr
     assert "RC_TIME_BUDGET=30 is too small for the hand-written clauses" in lines[0]
     minimum = int(re.search(r"need at least (\d+) s", lines[0]).group(1))
-    assert 60 < minimum < 90 and f"set RC_TIME_BUDGET={minimum} or more" in lines[0]
+    # About 24 counted calls at 10 a minute: two full windows, then the rest.
+    assert 60 < minimum < 190 and f"set RC_TIME_BUDGET={minimum} or more" in lines[0]
     assert left["visitors"] == []  # it stopped before registering anything
 
 

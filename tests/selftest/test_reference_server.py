@@ -675,7 +675,10 @@ def test_unknown_faults_are_refused() -> None:
 @pytest.fixture(scope="module")
 def probe_world() -> Iterator[World]:
     with ReferenceServer(version="9.0.0", admin_password=PASSWORD) as server:
-        yield build_world(server)
+        world = build_world(server)
+        # A second visitor with an address, whose data a fault may mix into the first's.
+        register(server.url, "tok-other-1", name="Other Visitor", email="other@example.org")
+        yield world
 
 
 def probes(w: World) -> list[tuple[str, str, dict[str, str]]]:
@@ -699,6 +702,10 @@ def probes(w: World) -> list[tuple[str, str, dict[str, str]]]:
         (VI, "visitorId=", admin),
         (VI, f"visitorId={w.removed_id}", admin),
         (VI, f"visitorId={known}", admin),
+        # Near misses of the known id: case changed, a prefix, a trailing space.
+        (VI, f"visitorId={known.upper()}", admin),
+        (VI, f"visitorId={known[:-1]}", admin),
+        (VI, f"visitorId={known}%20", admin),
         (VI, f"visitorId={SEEDED_EXTERNAL_IDS_VISITOR_ID}", admin),
         (VI, "visitorId=" + "a" * 30, admin),
         (VI, "visitorId=%C3%BCnicode", admin),
@@ -719,6 +726,7 @@ def answer(w: World, path: str, query: str, headers: dict[str, str]) -> tuple[An
         resp.payload(),
         resp.drop,
         bool(resp.delay),
+        resp.reason,
     )
 
 

@@ -11,7 +11,11 @@ reprs, so those are searched too.
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +35,8 @@ from .servers import (
 RUN_TIMEOUT_S = 120
 # Each puts secrets or personal values where a failure message would quote them.
 LEAKY_FAULTS = ["token-beside-visitor", "ok-name-truncated", "ok-phone-string",
-                "ok-emails-item-key"]
+                "ok-emails-item-key", "token-base64-etag", "token-in-status-reason",
+                "token-in-set-cookie"]
 
 
 @pytest.mark.parametrize("faults", [[], LEAKY_FAULTS], ids=["clean", "leaky-faults"])
@@ -56,4 +61,27 @@ def test_no_secret_in_any_output(tmp_path, faults):
     assert {"junit.xml", "report.html", "summary.json", "summary.md", "traffic.har",
             "ledger.jsonl"} <= files
     assert leaks(tmp_path, result, needles) == []
+    if faults:
+        _failures_can_be_acted_on(tmp_path, result)
     assert left["visitors"] == [] and [u["username"] for u in left["users"]] == [PLAIN[0]]
+
+
+def _failures_can_be_acted_on(report_dir: Path, result: subprocess.CompletedProcess[str]) -> None:
+    """JUnit, the terminal and report.html each name the failing request and a curl line
+    that reproduces it with the credentials as variables (issue 13, item 3)."""
+    outputs = {
+        "terminal": result.stdout,
+        "junit.xml": html.unescape((report_dir / "junit.xml").read_text("utf-8")),
+        "report.html": html.unescape((report_dir / "report.html").read_text("utf-8")),
+    }
+    request = "GET /api/v1/livechat/visitors.info?visitorId="
+    curl = 'curl -g -sS -i -H "X-User-Id: $RC_USER_ID" -H "X-Auth-Token: $RC_AUTH_TOKEN" "$RC_URL"'
+    for name, text in outputs.items():
+        assert request in text and "as the CI account" in text, f"{name} names no request"
+        assert curl in text, f"{name} has no curl line with the credentials as variables"
+        assert "clause:    VI-TOKEN-ABSENT" in text, f"{name} does not name the clause"
+    # JUnit's message: one readable line naming the clause and the request.
+    messages = re.findall(r'<failure message="([^"]*)"', (report_dir / "junit.xml").read_text())
+    assert messages and all("\n" not in html.unescape(m) and "&#10;" not in m for m in messages)
+    assert any(html.unescape(m).startswith("VI-TOKEN-ABSENT: ") and request in html.unescape(m)
+               for m in messages), messages

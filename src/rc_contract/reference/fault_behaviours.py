@@ -18,12 +18,14 @@ clause must catch each is data, in faults.yaml.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from . import bodies
 from .state import User
@@ -345,6 +347,32 @@ def _wrong_visitor(ex: Exchange, visitor: dict[str, Any] | None) -> dict[str, An
     return other
 
 
+def _id_lookup(matches: Callable[[str, str], bool]) -> Hook:
+    """A lookup that is not `_id` equal: the first enabled visitor whose id `matches`."""
+
+    def hook(ex: Exchange, visitor: dict[str, Any] | None) -> dict[str, Any] | None:
+        value = _id_value(ex)
+        if value is None:
+            return visitor
+        found = (v for v in ex.state.enabled_visitors() if matches(v["_id"], value))
+        return next(found, visitor)
+
+    return hook
+
+
+def _pattern_match(doc_id: str, value: str) -> bool:
+    """``{_id: {$regex: visitorId}}``: the id taken as an unanchored pattern."""
+    try:
+        return re.search(value, doc_id) is not None
+    except re.error:
+        return False
+
+
+def _trimmed(ex: Exchange, params: dict[str, Any]) -> dict[str, Any]:
+    value = params.get("visitorId")
+    return {**params, "visitorId": value.strip()} if isinstance(value, str) else params
+
+
 # -- the visitor as sent (VI-OK-SHAPE, VI-TOKEN-ABSENT, VI-EXTIDS-SHAPE) -------------
 
 
@@ -389,6 +417,58 @@ def _token_beside(ex: Exchange, resp: Response) -> Response:
     token = _visitor_token(ex)
     if token is not None:
         resp.body = {"visitor": resp.body["visitor"], "token": token, "success": True}
+    return resp
+
+
+def _on_ok_with_token(change: Callable[[Response, str, str], None]) -> Hook:
+    """A response hook for a 200 about a visitor that has a token: change(resp, id, token)."""
+
+    def hook(ex: Exchange, resp: Response) -> Response:
+        token = _visitor_token(ex)
+        if ex.route == VISITORS_INFO and resp.case == "ok" and token and ex.visitor:
+            change(resp, ex.visitor["_id"], token)
+        return resp
+
+    return hook
+
+
+def _token_header(name: str, make: Callable[[str, str], str]) -> Hook:
+    return _on_ok_with_token(lambda resp, vid, token: resp.headers.append((name, make(vid, token))))
+
+
+def _etag(visitor_id: str, token: str) -> str:
+    # A cache key built from the whole stored document, encoded, as an ETag.
+    return 'W/"' + base64.b64encode(f"{visitor_id}:{token}".encode()).decode() + '"'
+
+
+def _link(visitor_id: str, token: str) -> str:
+    encoded = quote(base64.b64encode(token.encode()).decode(), safe="")
+    return f'</api/v1/livechat/visitor?ref={encoded}>; rel="related"'
+
+
+def _reason(resp: Response, visitor_id: str, token: str) -> None:
+    resp.reason = f"OK visitor {token}"
+
+
+def _stale_email(ex: Exchange, out: dict[str, Any]) -> dict[str, Any]:
+    """A contact merge kept another visitor's address in this one's visitorEmails."""
+    other = next((v for v in ex.state.enabled_visitors()
+                  if v["_id"] != out.get("_id") and v.get("visitorEmails")), None)
+    if other is None or "visitorEmails" not in out:
+        return out
+    return {**out, "visitorEmails": [*out["visitorEmails"], other["visitorEmails"][0]]}
+
+
+_LAST_SERVED: dict[int, str] = {}
+
+
+def _previous_in_header(ex: Exchange, resp: Response) -> Response:
+    """A response cache keyed wrongly: the previous lookup's visitor id rides along."""
+    if ex.route == VISITORS_INFO and resp.case == "ok" and ex.visitor:
+        previous = _LAST_SERVED.get(id(ex.state))
+        if previous and previous != ex.visitor["_id"]:
+            resp.headers.append(("X-Cache-Visitor", previous))
+        _LAST_SERVED[id(ex.state)] = ex.visitor["_id"]
     return resp
 
 
@@ -485,6 +565,10 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
     "empty-id-returns-visitor": {"lookup": _first_when_empty},
     "empty-id-404": {"response": _when_id(lambda v: v == "", _answer(404, bodies.NOT_FOUND_ROUTE))},
     "removed-visitor-returned": {"lookup": _disabled_too},
+    "lookup-unanchored-pattern": {"lookup": _id_lookup(_pattern_match)},
+    "lookup-case-insensitive": {"lookup": _id_lookup(lambda doc, value: doc.lower() == value.lower())},
+    "lookup-prefix-match": {"lookup": _id_lookup(lambda doc, value: bool(value) and doc.startswith(value))},
+    "lookup-trims-id": {"parse": _trimmed},
     # VI-OK-SHAPE
     "ok-other-visitor": {"lookup": _wrong_visitor},
     "ok-ts-epoch": {"view": _set("ts", _epoch_ms)},
@@ -502,12 +586,22 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
     "ok-success-string": {"response": _on("ok", _body(success="true"))},
     "ok-success-missing": {"response": _on("ok", _body(success=None))},
     "ok-visitor-array": {"response": _on("ok", _visitor_in_array)},
+    "ok-stale-email-of-other-visitor": {"view": _stale_email},
+    "ok-phone-duplicated": {"view": _set("phone", lambda p: [*p, *p])},
+    "ok-previous-visitor-in-header": {"response": _previous_in_header},
     # VI-TOKEN-ABSENT
     "token-returned": {"view": _token_back},
     "token-for-phone-visitors": {"view": _token_for_phone_visitors},
     "token-in-livechat-data": {"view": _token_in_livechat_data},
     "token-beside-visitor": {"response": _on("ok", _token_beside)},
     "token-in-error-details": {"response": _token_in_error},
+    "token-in-header": {"response": _token_header("X-Visitor-Token", lambda vid, token: token)},
+    "token-base64-etag": {"response": _token_header("ETag", _etag)},
+    "token-encoded-in-link": {"response": _token_header("Link", _link)},
+    "token-in-set-cookie": {
+        "response": _token_header("Set-Cookie", lambda vid, token: f"rc_visitor={token}; Path=/; HttpOnly"),
+    },
+    "token-in-status-reason": {"response": _on_ok_with_token(_reason)},
     # VI-EXTIDS-SHAPE
     "ext-ids-object": {"view": _set("externalIds", _ext_ids_map)},
     "ext-ids-entity-number": {"view": _ext_ids_items(_entity_number)},

@@ -124,7 +124,8 @@ class _Handler(BaseHTTPRequestHandler):
         if resp.close:
             self.close_connection = True
             headers.append(("Connection", "close"))
-        self._write(resp.status, payload, resp.content_type, headers, chunked=resp.chunked)
+        self._write(resp.status, payload, resp.content_type, headers, chunked=resp.chunked,
+                    reason=resp.reason)
 
     def _write(
         self,
@@ -133,8 +134,9 @@ class _Handler(BaseHTTPRequestHandler):
         content_type: str | None,
         headers: list[tuple[str, str]],
         chunked: bool = False,
+        reason: str | None = None,
     ) -> None:
-        self.send_response_only(status)
+        self.send_response_only(status, reason)
         self.send_header("Date", _http_date())
         if content_type is not None:
             self.send_header("Content-Type", content_type)

@@ -62,6 +62,8 @@ class Response:
     compress: bool = False
     chunked: bool = False
     close: bool = False
+    # The status line's reason phrase; None: the standard one.
+    reason: str | None = None
 
     def payload(self) -> bytes:
         if isinstance(self.body, bytes):

@@ -1,0 +1,239 @@
+"""A failure a person can act on: the clause, the request, what was expected, what came
+back and a ``curl`` line that reproduces it, every secret redacted.
+
+The plugin asks for the detail of a failed case; it is built from the exchanges the
+case sent (the recorder tags each with the case's node id), or, for a sweep over the
+whole run's traffic, from the exchanges the sweep names (``Offending``). Fuzz failures
+also say Schemathesis' check in words and keep its own reproduction, with the
+credentials and the base URL turned into ``$RC_USER_ID``/``$RC_AUTH_TOKEN``/``$RC_URL``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from rc_contract.paths import ENDPOINT
+
+# Headers that say nothing about the contract; every other one is shown (redacted).
+_DULL_HEADERS = {"date", "content-length", "connection", "keep-alive", "transfer-encoding"}
+_BODY_SHOWN = 600
+_EXCHANGES_SHOWN = 3
+_LINE_REASON, _LINE_REQUEST = 280, 180
+_ST_LINE = re.compile(r"^\W*- (ST\d{3} .+)$")
+_CUSTOM = re.compile(r"Custom check failed: `(\w+)`")
+_CURL_URL = re.compile(r"'(https?://[^']+)'")
+
+# Schemathesis' checks in words: the suite's own (fuzz.suite_checks) and the built-ins.
+CHECK_WORDS = {
+    "token_absent": "the visitor token appeared in the answer (VI-TOKEN-ABSENT check)",
+    "no_foreign_data": "the answer was not exactly the visitor asked for, or carried another "
+                       "visitor's data or a token (exact-visitor check)",
+    "error_envelope": "an error answer is not {success: false, error: <text>} (error envelope check)",
+    "json_content_type": "the answer is not labelled or formed as JSON (VI-CONTENT-TYPE check)",
+    "Server error": "the server answered 5xx",
+    "Undocumented HTTP status code": "a status the bundled document does not list",
+    "Undocumented Content-Type": "a content type the bundled document does not list",
+    "Response violates schema": "the body does not match the bundled document's schema",
+    "API accepted schema-violating request": "the server accepted a query the document forbids",
+    "API rejected schema-compliant request": "the server refused a query the document allows",
+}
+
+
+class Offending(AssertionError):
+    """A sweep's failure that names the recorded exchanges at fault."""
+
+    def __init__(self, message: str, exchanges: Iterable[Any]) -> None:
+        super().__init__(message)
+        self.exchanges = list(exchanges)
+
+
+@dataclass(frozen=True)
+class Detail:
+    line: str  # one readable line: JUnit's message, the short summary
+    text: str  # the block: clause, request, expected, answer, reproduction
+
+
+def in_words(st_line: str) -> str:
+    """``ST901 Custom check failed: `token_absent``` -> what it means, code kept."""
+    custom = _CUSTOM.search(st_line)
+    if custom and custom.group(1) in CHECK_WORDS:
+        return f"{CHECK_WORDS[custom.group(1)]} [{st_line.split()[0]} {custom.group(1)}]"
+    for title, words in CHECK_WORDS.items():
+        if title in st_line:
+            return f"{words} [{st_line.strip()}]"
+    return st_line.strip()
+
+
+def fuzz_failures(text: str) -> list[str]:
+    """The distinct Schemathesis failures of a failure text, in words, each with the
+    check's own message (the first line Schemathesis prints under it)."""
+    lines = text.splitlines()
+    found: dict[str, str] = {}
+    for index, line in enumerate(lines):
+        match = _ST_LINE.match(line)
+        if not match or match.group(1).strip() in found:
+            continue
+        following = (rest.strip(" |") for rest in lines[index + 1:index + 4])
+        message = next((rest for rest in following if rest), "")
+        if message.startswith(("- ST", "[")):  # the next failure, or the answer's status
+            message = ""
+        found[match.group(1).strip()] = message
+    return [in_words(st) + (f": {message}" if message else "") for st, message in found.items()]
+
+
+def _lower(headers: dict[str, str]) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in headers.items()}
+
+
+def account(run: Any, request_headers: dict[str, str]) -> tuple[str, list[str]]:
+    """Which credentials a request carried, in words, and the curl options that send them."""
+    sent = _lower(request_headers)
+    uid, token = sent.get("x-user-id", ""), sent.get("x-auth-token", "")
+    ci = _lower(getattr(run, "auth", {}) or {})
+    other = _lower(getattr(run, "unprivileged_auth", {}) or {})
+    ci_uid, ci_token = ci.get("x-user-id"), ci.get("x-auth-token")
+    as_ci = ['-H "X-User-Id: $RC_USER_ID"', '-H "X-Auth-Token: $RC_AUTH_TOKEN"']
+    as_other = ['-H "X-User-Id: $RC_UNPRIVILEGED_USER_ID"',
+                '-H "X-Auth-Token: $RC_UNPRIVILEGED_AUTH_TOKEN"']
+    if not uid and not token:
+        return "no credentials", []
+    if uid == ci_uid and token == ci_token:
+        return "the CI account", as_ci
+    if other and uid == other.get("x-user-id") and token == other.get("x-auth-token"):
+        return ("the unprivileged user (log in as it for $RC_UNPRIVILEGED_USER_ID and "
+                "$RC_UNPRIVILEGED_AUTH_TOKEN)", as_other)
+    if uid and not token:
+        return "only X-User-Id (the CI account's), no X-Auth-Token", as_ci[:1]
+    if token and not uid:
+        return "only X-Auth-Token (the CI account's), no X-User-Id", as_ci[1:]
+    if uid == ci_uid:
+        return "a wrong token for the CI account's user id", [as_ci[0],
+                                                              "-H 'X-Auth-Token: wrong-token'"]
+    if token == ci_token:
+        return ("a wrong user id (the unprivileged user's) with the CI account's token",
+                [as_other[0], as_ci[1]])
+    return "other credentials", ["-H 'X-User-Id: ...'", "-H 'X-Auth-Token: ...'"]
+
+
+def _relative(run: Any, url: str) -> str:
+    """The URL after RC_URL (path under the prefix, and the query)."""
+    base = (getattr(run, "url", "") or "").rstrip("/")
+    if base and url.startswith(base):
+        return url[len(base):] or "/"
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def request_line(exchange: Any, run: Any = None) -> str:
+    """``GET /chat/api/v1/livechat/visitors.info?visitorId=... as the CI account (400)``:
+    method, path with RC_URL's prefix, the whole query, the account, the status."""
+    parts = urlsplit(exchange.url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    who = f" as {account(run, exchange.request_headers)[0]}" if run is not None else ""
+    return f"{exchange.method} {target}{who} ({exchange.status})"
+
+
+def curl(exchange: Any, run: Any) -> str:
+    options = account(run, exchange.request_headers)[1]
+    method = "" if exchange.method == "GET" else f" -X {exchange.method}"
+    return (f"curl -g -sS -i{method} " + " ".join(options) + (" " if options else "")
+            + '"$RC_URL"' + shlex.quote(_relative(run, exchange.url)))
+
+
+def _body(exchange: Any, redactor: Any) -> str:
+    try:
+        text = json.dumps(redactor.data(json.loads(exchange.body)), ensure_ascii=False)
+    except ValueError:
+        text = redactor.text(exchange.body)
+    return text if len(text) <= _BODY_SHOWN else text[:_BODY_SHOWN] + f"... ({len(text)} chars)"
+
+
+def _answer(exchange: Any, redactor: Any) -> list[str]:
+    reason = getattr(exchange, "reason", "") or ""
+    lines = [f"  answer:    {exchange.status} {redactor.text(reason)}".rstrip()]
+    shown = {k: v for k, v in exchange.response_headers.items() if k.lower() not in _DULL_HEADERS}
+    lines += [f"    {name}: {value}" for name, value in redactor.headers(shown).items()]
+    lines.append(f"    body (trimmed, redacted): {_body(exchange, redactor)}")
+    return lines
+
+
+def _case_exchanges(run: Any, nodeid: str, failure_text: str) -> list[Any]:
+    mine = [e for e in run.recorder.for_path(ENDPOINT) if e.case == nodeid]
+    if not mine:
+        return []
+    # A fuzz case sends many requests: the one Schemathesis reproduces is the failing one.
+    urls = _CURL_URL.findall(failure_text)
+    for url in reversed(urls):
+        matching = [e for e in mine if e.url == url]
+        if matching:
+            return matching[-1:]
+    return mine[-1:]
+
+
+def describe(run: Any, nodeid: str, clauses: tuple[str, ...], exc: BaseException | None,
+             failure_text: str) -> Detail:
+    """The detail of a failed case (redacted), from the exchanges it sent or names."""
+    redact = run.redactor.text
+    clause = ", ".join(clauses) or "no clause"
+    exchanges = list(getattr(exc, "exchanges", []) or []) or _case_exchanges(run, nodeid,
+                                                                           failure_text)
+    fuzz = fuzz_failures(failure_text)
+    reason = "; ".join(fuzz) if fuzz else _first_line(str(exc) if exc is not None else "",
+                                                    failure_text)
+    reason = redact(reason)
+    lines = ["rc-contract: what failed, and how to see it again",
+             f"  clause:    {clause} ({nodeid})"]
+    expected = (getattr(run, "expected_answers", {}) or {}).get(nodeid, "")
+    if expected:
+        lines.append(f"  expected:  {redact(expected)}")
+    lines.append(f"  failed:    {reason}")
+    for exchange in exchanges[:_EXCHANGES_SHOWN]:
+        lines.append(f"  request:   {redact(request_line(exchange, run))}")
+        lines += _answer(exchange, run.redactor)
+        lines.append(f"  reproduce: {redact(curl(exchange, run))}")
+    if len(exchanges) > _EXCHANGES_SHOWN:
+        lines.append(f"  ... and {len(exchanges) - _EXCHANGES_SHOWN} more request(s) like these")
+    if not exchanges:
+        lines.append("  request:   none of visitors.info recorded for this case")
+    reproduction = _schemathesis_reproduction(run, failure_text)
+    if reproduction:
+        lines.append(f"  Schemathesis' reproduction: {redact(reproduction)}")
+    # One line that fits JUnit's message attribute (pytest cuts it at 500 characters).
+    line = f"{clause}: {_cap(reason, _LINE_REASON)}"
+    if exchanges:
+        line += f" -- {_cap(redact(request_line(exchanges[0], run)), _LINE_REQUEST)}"
+    return Detail(line=line, text="\n".join(lines))
+
+
+def _cap(text: str, most: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[:most - 3] + "..."
+
+
+def _first_line(message: str, failure_text: str) -> str:
+    for text in (message, failure_text):
+        for line in text.splitlines():
+            line = line.strip()
+            if line and not line.startswith(("assert ", "+", "-", "where ")):
+                return line
+    return "failed"
+
+
+def _schemathesis_reproduction(run: Any, text: str) -> str:
+    """Schemathesis' curl line, with the credentials and the base URL as variables."""
+    lines = [line.strip(" |") for line in text.splitlines() if line.strip(" |").startswith("curl ")]
+    if not lines:
+        return ""
+    line = lines[-1]
+    line = re.sub(r"-H 'X-User-Id: [^']*'", '-H "X-User-Id: $RC_USER_ID"', line)
+    line = re.sub(r"-H 'X-Auth-Token: [^']*'", '-H "X-Auth-Token: $RC_AUTH_TOKEN"', line)
+    base = (getattr(run, "url", "") or "").rstrip("/")
+    if base:
+        line = line.replace(f"'{base}", "\"$RC_URL\"'")
+    return line
