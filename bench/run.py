@@ -5,7 +5,7 @@ One run starts the bundled reference server once and measures, ``--repeat`` time
 - the whole ``rc-contract run`` process against it (``RC_URL``), at every ``--examples``;
 - plain ``st run`` against it with the same repaired document, the same auth headers,
   the same number of examples and the same Schemathesis configuration as VI-FUZZ
-  (``rc_contract.fuzz.config_data()`` written out as ``schemathesis.toml``: same
+  (``rc_contract.contract.fuzz.config_data()`` written out as ``schemathesis.toml``: same
   phases, same built-in checks, deterministic generation, one worker);
 - the HTTP requests each sent, counted by the reference server;
 - the hand-written clauses alone (every test but tests/contract/test_fuzz.py);
@@ -166,9 +166,9 @@ class Server:
     """The bundled reference server, started once for the whole benchmark."""
 
     def __init__(self, version: str) -> None:
+        from rc_contract.contract.versions import RCVersion
         from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID
-        from rc_contract.target import ReferenceProcess
-        from rc_contract.versions import RCVersion
+        from rc_contract.target.reference_process import ReferenceProcess
 
         self.version = version
         self.process = ReferenceProcess(RCVersion.parse(version))
@@ -260,8 +260,7 @@ class Tools:
     """How each tool is started; the environment both share."""
 
     def __init__(self, server: Server, workdir: Path) -> None:
-        from rc_contract import fuzz
-        from rc_contract.contract import load_bundled
+        from rc_contract.contract import fuzz, load_bundled
         from rc_contract.contract.document import fuzz_document
 
         self.server = server
@@ -535,7 +534,7 @@ def limited_figures(tools: Tools, args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from rc_contract.config import DEFAULT_FUZZ_EXAMPLES
+    from rc_contract.configuration.settings import DEFAULT_FUZZ_EXAMPLES
 
     server = Server(args.version)
     if args.limited_only:

@@ -1,4 +1,8 @@
-"""Contract conformance suite for Rocket.Chat GET /api/v1/livechat/visitors.info."""
+"""Contract conformance suite for Rocket.Chat GET /api/v1/livechat/visitors.info.
+
+Entry points here (cli, plugin, run); the phases in the order data flows: configuration,
+target, objects, contract, reports; reference is the bundled server.
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 

@@ -40,7 +40,7 @@ Exit codes: 0 every clause holds, 1 a clause failed, 2 interrupted (Ctrl-C, SIGT
 
 def run_help() -> str:
     """The suite's own options first, briefly; pytest's 460 lines only on request."""
-    from rc_contract.config import SETTINGS
+    from rc_contract.configuration.settings import SETTINGS
 
     lines = ["usage: rc-contract run [options] [pytest options]", "",
              "Runs the visitors.info contract suite against RC_URL's server (unset: the bundled",
@@ -57,8 +57,8 @@ def version_text() -> str:
     import hashlib
 
     from rc_contract import __version__
+    from rc_contract.configuration.paths import BUNDLED_DOCUMENT, spec_dir
     from rc_contract.contract.releases import load_releases
-    from rc_contract.paths import BUNDLED_DOCUMENT, spec_dir
     from rc_contract.reference.versions import supported_versions
 
     spec = spec_dir() / BUNDLED_DOCUMENT
@@ -83,7 +83,7 @@ def run_suite(args: list[str]) -> int:
     args = ["--help" if a == "--help-pytest" else a for a in args]
     import pytest
 
-    from rc_contract.paths import project_root
+    from rc_contract.configuration.paths import project_root
 
     root = project_root()
     contract = root / "tests" / "contract"
@@ -99,10 +99,10 @@ def run_suite(args: list[str]) -> int:
     command = [*_isolated_from_caller(root, args), "-p", "rc_contract.plugin", *args]
     if not paths:
         command.append(str(contract))
-    from rc_contract.startup import preload_plugin_packages
+    from rc_contract.configuration.startup import preload_plugin_packages
 
     preload_plugin_packages(command)  # before pytest's rewrite hook: see startup.py
-    from rc_contract import interrupts
+    from rc_contract.objects import interrupts
     from rc_contract.run import close_open_runs
 
     try:
@@ -130,7 +130,7 @@ def _isolated_from_caller(root: Path, args: list[str]) -> list[str]:
     its markers itself); conftest files are read only from ``root`` down (the
     checkout's conftest.py loads the same plugin, which pytest registers once).
     """
-    from rc_contract.paths import is_checkout
+    from rc_contract.configuration.paths import is_checkout
 
     isolation = ["--rootdir", str(root), "--confcutdir", str(root), "-p", "no:cacheprovider"]
     if not any(a in ("-c", "--config-file") or a.startswith("--config-file=") for a in args):
@@ -166,22 +166,22 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(version_text())
         return 0
     if command == "run":
-        from rc_contract import interrupts
+        from rc_contract.objects import interrupts
 
         interrupts.install()  # first of all: a signal during start-up is handled too
     rest = args[1:] if args and args[0] == command else args
     if command == "run":
         return run_suite(rest)
     if command == "prove":
-        from rc_contract.proof import main as prove_main
+        from rc_contract.reference.proof import main as prove_main
 
         return prove_main(rest)
     if command == "compare":
-        from rc_contract.compare import main as compare_main
+        from rc_contract.reports.compare import main as compare_main
 
         return compare_main(rest)
     if command == "sweep":
-        from rc_contract.sweep import main as sweep_main
+        from rc_contract.objects.sweep import main as sweep_main
 
         return sweep_main(rest)
     if command == "serve":

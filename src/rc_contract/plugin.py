@@ -18,13 +18,14 @@ from typing import Any
 
 import pytest
 
-from rc_contract import failure, interrupts, reporting
-from rc_contract.config import DEFAULT_REPORT_DIR, SETTINGS, ConfigError, Settings, resolve
-from rc_contract.judge import NotJudged
-from rc_contract.outcomes import ERROR, FAILED, NOTICE, NOTICE_PREFIX, PASSED, SKIPPED, TestOutcome
-from rc_contract.paths import ENDPOINT
+from rc_contract.configuration.paths import ENDPOINT
+from rc_contract.configuration.settings import DEFAULT_REPORT_DIR, SETTINGS, ConfigError, Settings, resolve
+from rc_contract.contract.judge import NotJudged
+from rc_contract.objects import interrupts
+from rc_contract.reports import failure, summary
+from rc_contract.reports.outcomes import ERROR, FAILED, NOTICE, NOTICE_PREFIX, PASSED, SKIPPED, TestOutcome
 from rc_contract.run import Run, StartError
-from rc_contract.session import TransportError
+from rc_contract.target.session import TransportError
 
 EXIT_FAILED, EXIT_INTERRUPTED, EXIT_BROKE_OFF, EXIT_CANNOT_START = 1, 2, 3, 4
 NOT_JUDGED = "not judged: "
@@ -89,7 +90,7 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"rc-contract: cannot start: {exc}") from None
         return
     if state.contract_run:
-        from rc_contract import fuzz
+        from rc_contract.contract import fuzz
 
         fuzz.EXAMPLES = state.settings.fuzz_examples
         report_dir = state.settings.report_dir
@@ -113,7 +114,7 @@ def _check_report_dir(directory: Path) -> None:
 
 
 def _is_contract_run(config: pytest.Config) -> bool:
-    from rc_contract.paths import project_root
+    from rc_contract.configuration.paths import project_root
 
     contract = (project_root() / "tests" / "contract").resolve()
     args = config.args or [str(config.rootpath)]
@@ -236,7 +237,7 @@ class PlannedCalls:
 
 
 def _generated_calls(examples: int) -> int:
-    from rc_contract.budget import COVERAGE_CASES
+    from rc_contract.target.budget import COVERAGE_CASES
 
     return examples + COVERAGE_CASES if examples else 0
 
@@ -261,7 +262,7 @@ def planned_info_calls(items: list[pytest.Item], fuzz_examples: int) -> PlannedC
 
 def _show_progress(state: State, reporter: Any, capture: Any) -> None:
     """The progress line while the run waits for the limiter (rewritten in a terminal)."""
-    from rc_contract.progress import Progress
+    from rc_contract.target.progress import Progress
 
     run = state.run
     assert run is not None and run.session is not None
@@ -507,7 +508,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             sys.stderr.write(f"rc-contract: clean-up: {run.redactor.text(problem)}\n")
         return
     _mark_exit_code(session.config, code)
-    reporting.write_all(run, list(state.outcomes.values()), code)
+    summary.write_all(run, list(state.outcomes.values()), code)
     state.exit_code = code
 
 
@@ -533,14 +534,14 @@ def _mark_exit_code(config: pytest.Config, code: int) -> None:
 
     xml = config.stash.get(xml_key, None)
     if xml is not None:
-        xml.add_global_property(reporting.EXIT_CODE_PROPERTY, code)
+        xml.add_global_property(summary.EXIT_CODE_PROPERTY, code)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = config.stash[STATE]
     run = state.run
     if state.active and run is not None and state.start_error is None and run.detected:
-        for line in reporting.terminal_table(state.run, list(state.outcomes.values())):
+        for line in summary.terminal_table(state.run, list(state.outcomes.values())):
             terminalreporter.write_line(line)
         if run.budget is not None:
             terminalreporter.write_line(
@@ -558,14 +559,14 @@ def _closing_paragraph(state: State, run: Run) -> str:
         parts.append(f"the run broke off: the server stopped answering: {run.breakdown.sentence()}")
     else:
         parts.append(run.stopped or "interrupted")
-    unjudged = [c.id for c in reporting.clause_outcomes(run, list(state.outcomes.values()))
+    unjudged = [c.id for c in summary.clause_outcomes(run, list(state.outcomes.values()))
                 if c.message.startswith(("not judged", "no test ran"))]
     if unjudged:
         parts.append(f"not judged: {', '.join(unjudged)}")
     left = run.left_behind
     if left:
         parts.append(f"left on the server: {', '.join(left)}; remove them with "
-                     f"`{reporting.sweep_command(run)}` and the run's account (RC_USER, "
+                     f"`{summary.sweep_command(run)}` and the run's account (RC_USER, "
                      "RC_PASSWORD)")
     else:
         parts.append("nothing the run created is left on the server")
@@ -585,12 +586,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             # The signal came while the reports were written: they must say so.
             written, state.exit_code = state.exit_code, EXIT_INTERRUPTED
             run.stopped = interrupts.reason()
-            reporting.correct_exit_code(run.settings.report_dir, run,
+            summary.correct_exit_code(run.settings.report_dir, run,
                                         list(state.outcomes.values()), written, state.exit_code)
         paragraph = _closing_paragraph(state, run)
         if paragraph:
             interrupts.say(paragraph)
-        from rc_contract import evidence
+        from rc_contract.reports import evidence
 
         evidence.write(run.settings.report_dir)
         return
@@ -601,7 +602,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     elif interrupts.interrupted():
         reason, code = f"{interrupts.reason()} before the run started", EXIT_INTERRUPTED
     if reason is not None and state.report_dir is not None:
-        reporting.replace_with_not_run(state.report_dir, code, reason)
+        summary.replace_with_not_run(state.report_dir, code, reason)
 
 
 __all__ = ["FAILED", "SKIPPED", "current_settings"]

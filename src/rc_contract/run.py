@@ -15,24 +15,24 @@ from typing import Any
 
 import requests
 
-from rc_contract import interrupts
-from rc_contract.answers import AnswerMemo, Question, question
-from rc_contract.breaker import CLEANUP_TIMEOUT_S, INTERRUPTED_TIMEOUT_S, Breakdown
-from rc_contract.budget import Budget, BudgetTooSmall, Window, plan_budget, process_started_at
-from rc_contract.config import Credentials, Settings
+from rc_contract.configuration.paths import ENDPOINT
+from rc_contract.configuration.settings import Credentials, Settings
 from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_catalogue
 from rc_contract.contract.catalogue import DEFAULT_CASE, Expectation
+from rc_contract.contract.judge import Notices
 from rc_contract.contract.releases import Releases, UnsupportedVersion, load_releases
-from rc_contract.judge import Notices
-from rc_contract.ledger import Ledger
-from rc_contract.objects import RunObjects, SetupError, User, Visitor
-from rc_contract.paths import ENDPOINT
-from rc_contract.probe import DetectedVersion, detect_version, login, logout
-from rc_contract.ratelimit import RateLimitPlan, plan_rate_limit
-from rc_contract.redact import Redactor
-from rc_contract.session import Pacer, RCSession, Recorder, TransportError, json_object
-from rc_contract.target import ReferenceProcess, TargetError
-from rc_contract.versions import RCVersion
+from rc_contract.contract.versions import RCVersion
+from rc_contract.objects import interrupts
+from rc_contract.objects.ledger import Ledger
+from rc_contract.objects.visitors_and_users import RunObjects, SetupError, User, Visitor
+from rc_contract.target.answers import AnswerMemo, Question, question
+from rc_contract.target.breaker import CLEANUP_TIMEOUT_S, INTERRUPTED_TIMEOUT_S, Breakdown
+from rc_contract.target.budget import Budget, BudgetTooSmall, Window, plan_budget, process_started_at
+from rc_contract.target.probe import DetectedVersion, detect_version, login, logout
+from rc_contract.target.ratelimit import RateLimitPlan, plan_rate_limit
+from rc_contract.target.redact import Redactor
+from rc_contract.target.reference_process import ReferenceProcess, TargetError
+from rc_contract.target.session import Pacer, RCSession, Recorder, TransportError, json_object
 
 # The visitors the cases need: two that stay (so a fault that answers every
 # request with one visitor shows), and one the not-found case removes.
@@ -239,7 +239,7 @@ class Run:
         """The progress line's figures (None when the run was not paced by a limiter)."""
         if self.info_window() is None:
             return None
-        from rc_contract.progress import Progress
+        from rc_contract.target.progress import Progress
 
         return Progress(self, lambda line: None).figures(final=True)
 

@@ -10,7 +10,7 @@ import secrets
 
 import pytest
 
-from rc_contract.checks import judge_answer
+from rc_contract.contract.checks import judge_answer
 
 pytestmark = pytest.mark.clause("VI-AUTH-401")
 

@@ -7,9 +7,9 @@ every case (rocketchat-behaviour.md section 8), and section 3 ("All bodies are J
 
 import pytest
 
-from rc_contract.checks import Answer, check_json_content_type, swept
-from rc_contract.failure import Offending, request_line
-from rc_contract.paths import ENDPOINT
+from rc_contract.configuration.paths import ENDPOINT
+from rc_contract.contract.checks import Answer, check_json_content_type, swept
+from rc_contract.reports.failure import Offending, request_line
 
 pytestmark = [pytest.mark.clause("VI-CONTENT-TYPE"), pytest.mark.after_all]
 

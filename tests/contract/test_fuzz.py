@@ -9,7 +9,7 @@ notices (judge.py), never failures.
 
 import pytest
 
-from rc_contract import fuzz
+from rc_contract.contract import fuzz
 
 schema = fuzz.schema()
 

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from rc_contract.checks import swept
-from rc_contract.paths import ENDPOINT
+from rc_contract.configuration.paths import ENDPOINT
+from rc_contract.contract.checks import swept
 
 pytestmark = pytest.mark.clause("VI-NO-STORE")
 

@@ -11,8 +11,8 @@ import secrets
 
 import pytest
 
-from rc_contract.checks import judge_answer
-from rc_contract.near_misses import NEAR_MISSES, expand, placeholders
+from rc_contract.contract.checks import judge_answer
+from rc_contract.contract.near_misses import NEAR_MISSES, expand, placeholders
 
 pytestmark = pytest.mark.clause("VI-NOT-FOUND")
 
@@ -39,7 +39,7 @@ def test_removed_visitor(rc):
 @pytest.mark.parametrize("near", list(NEAR_MISSES))
 def test_near_miss_of_a_known_id(rc, near):
     """The id with its case changed, a prefix, a suffix, a substring, the id wrapped in
-    pattern characters: not that visitor (rc_contract/near_misses.py)."""
+    pattern characters: not that visitor (rc_contract/contract/near_misses.py)."""
     # Promise: section 1 (the lookup is `_id` equal: no case folding, no prefix, no
     # pattern) and the docs' 400 "Example 2" for an id that names no visitor.
     # One visitor: a rate-limited account pays for every call (VI-FUZZ sends them too).

@@ -13,7 +13,7 @@ registering it). Visitor keys the document does not name are notices.
 import pytest
 from jsonschema import Draft7Validator, FormatChecker
 
-from rc_contract.checks import Answer, body_notices, check_no_foreign_data
+from rc_contract.contract.checks import Answer, body_notices, check_no_foreign_data
 from rc_contract.contract.document import strict_ok_schema
 
 pytestmark = pytest.mark.clause("VI-OK-SHAPE")

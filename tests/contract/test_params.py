@@ -10,7 +10,7 @@ real visitor id appears, a server that skips validation answers 200.
 
 import pytest
 
-from rc_contract.checks import Answer, judge_answer
+from rc_contract.contract.checks import Answer, judge_answer
 
 
 def _check(rc, clause_id, response):

@@ -8,7 +8,7 @@ Rocket.Chat's own end-to-end test (rocketchat-behaviour.md section 8: 403,
 
 import pytest
 
-from rc_contract.checks import judge_answer
+from rc_contract.contract.checks import judge_answer
 
 pytestmark = pytest.mark.clause("VI-PERM-403")
 

@@ -11,11 +11,11 @@ the token, and where it is unknown the suite says what it saw.
 
 import pytest
 
-from rc_contract.checks import Answer, check_no_token, swept
-from rc_contract.failure import Offending, request_line
-from rc_contract.judge import NotJudged
-from rc_contract.outcomes import NOTICE_PREFIX
-from rc_contract.paths import ENDPOINT
+from rc_contract.configuration.paths import ENDPOINT
+from rc_contract.contract.checks import Answer, check_no_token, swept
+from rc_contract.contract.judge import NotJudged
+from rc_contract.reports.failure import Offending, request_line
+from rc_contract.reports.outcomes import NOTICE_PREFIX
 
 pytestmark = pytest.mark.clause("VI-TOKEN-ABSENT")
 
@@ -69,7 +69,7 @@ def test_token_value_in_no_answer_of_the_run(rc, request):
     leaks = []
     for exchange in exchanges:
         # The same check as the known-visitor cases and the fuzz check: status reason,
-        # every header, the body at any depth, in any encoding (rc_contract/leaks.py).
+        # every header, the body at any depth, in any encoding (rc_contract/contract/leaks.py).
         try:
             check_no_token(Answer.of_exchange(exchange), rc.registered_tokens)
         except AssertionError as exc:

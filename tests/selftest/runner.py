@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rc_contract.paths import project_root
+from rc_contract.configuration.paths import project_root
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from rc_contract.paths import project_root
+from rc_contract.configuration.paths import project_root
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.wire import Request, Response
 

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from rc_contract.paths import project_root
+from rc_contract.configuration.paths import project_root
 
 
 def test_quick_bench_writes_every_figure(tmp_path):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from rc_contract.ledger import Ledger
+from rc_contract.objects.ledger import Ledger
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.wire import Request, Response
 

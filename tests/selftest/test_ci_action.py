@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-from rc_contract.config import SETTINGS
+from rc_contract.configuration.paths import project_root
+from rc_contract.configuration.settings import SETTINGS
 from rc_contract.contract.catalogue import load_catalogue
-from rc_contract.paths import project_root
 from rc_contract.reference import ReferenceServer
 
 from .servers import ADMIN_PASSWORD, suite_env

@@ -29,12 +29,12 @@ import requests
 import yaml
 
 from rc_contract import cli
-from rc_contract import compare as cmp
-from rc_contract.config import SETTINGS
+from rc_contract.configuration.paths import project_root
+from rc_contract.configuration.settings import SETTINGS
 from rc_contract.contract.releases import load_releases
-from rc_contract.paths import project_root
+from rc_contract.contract.versions import RCVersion
 from rc_contract.reference import ReferenceServer
-from rc_contract.versions import RCVersion
+from rc_contract.reports import compare as cmp
 
 from .runner import run_suite
 

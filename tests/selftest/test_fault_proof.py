@@ -9,10 +9,9 @@ from collections import Counter
 
 import pytest
 
-from rc_contract import proof
+from rc_contract.configuration.paths import project_root
 from rc_contract.contract import load_catalogue
-from rc_contract.paths import project_root
-from rc_contract.reference import catalogue
+from rc_contract.reference import catalogue, proof
 
 CONTRACT_FAULTS = [f for f in catalogue().values() if f.kind == "contract"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import subprocess
 
-from rc_contract.ledger import Ledger
+from rc_contract.objects.ledger import Ledger
 from rc_contract.reference import ReferenceServer
 
 from .servers import (

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from rc_contract.checks import Answer, check_exact_body, swept
-from rc_contract.config import ConfigError, resolve
+from rc_contract.configuration.paths import project_root
+from rc_contract.configuration.settings import ConfigError, resolve
 from rc_contract.contract import load_bundled, load_catalogue
-from rc_contract.judge import Foreign, Notices, NotJudged
-from rc_contract.paths import project_root
+from rc_contract.contract.checks import Answer, check_exact_body, swept
+from rc_contract.contract.judge import Foreign, Notices, NotJudged
+from rc_contract.contract.versions import RCVersion
 from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
-from rc_contract.session import Exchange, Recorder
-from rc_contract.versions import RCVersion
+from rc_contract.target.session import Exchange, Recorder
 
 from .servers import ADMIN_PASSWORD, AGENT, PLAIN, add_account, left_behind, run_to_end, suite_env
 
@@ -230,8 +230,8 @@ def test_every_contract_check_names_its_promise():
 
 @pytest.mark.parametrize(("version", "breaking"), [("8.5.0", True), ("8.4.1", False)])
 def test_compare_calls_an_added_token_breaking_where_the_contract_forbids_it(version, breaking):
-    from rc_contract import compare as cmp
-    from rc_contract.observations import SCHEMA_VERSION
+    from rc_contract.reports import compare as cmp
+    from rc_contract.reports.observations import SCHEMA_VERSION
 
     def observed(fields: dict[str, str]) -> dict:
         return {"schema_version": SCHEMA_VERSION, "server_version": version,

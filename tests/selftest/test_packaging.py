@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import rc_contract
-from rc_contract import paths
-from rc_contract.paths import project_root
+from rc_contract.configuration import paths
+from rc_contract.configuration.paths import project_root
 
 ROOT = project_root()
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 
-from rc_contract.paths import BUNDLED_DOCUMENT, project_root, spec_dir
+from rc_contract.configuration.paths import BUNDLED_DOCUMENT, project_root, spec_dir
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.versions import supported_versions
 

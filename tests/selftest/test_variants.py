@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from rc_contract.paths import project_root
+from rc_contract.configuration.paths import project_root
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.variants import catalogue
 

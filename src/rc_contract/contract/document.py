@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
+from rc_contract.configuration.paths import BUNDLED_DOCUMENT, ENDPOINT, spec_dir
 from rc_contract.contract.patches import AppliedPatch, load_registry, resolve_pointer
-from rc_contract.paths import BUNDLED_DOCUMENT, ENDPOINT, spec_dir
 
 DOCS_JSON = "docs-json"
 UPSTREAM_YAML = "upstream-yaml"

@@ -95,7 +95,7 @@ def _fix_string_booleans(document: Document, patch: Patch, locations: list[str])
 
 # supply-components: the upstream path item references components it lacks.
 def _upstream_components() -> Document:
-    from rc_contract.paths import spec_dir
+    from rc_contract.configuration.paths import spec_dir
 
     return yaml.safe_load(Path(spec_dir(), "upstream-components.yaml").read_text("utf-8"))
 

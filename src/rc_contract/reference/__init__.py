@@ -1,4 +1,6 @@
-"""The bundled reference server: a Rocket.Chat look-alike for visitors.info on loopback."""
+"""The bundled reference server: a Rocket.Chat look-alike for visitors.info on loopback.
+
+Its faults prove the suite can fail (proof.py runs the suite once per fault)."""
 
 from .cli import serve_main
 from .faults import Fault, FaultSet, UnknownFaultError, catalogue, faults_from_env

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from rc_contract.paths import ENDPOINT
+from rc_contract.configuration.paths import ENDPOINT
 
 PLAIN_INTERVAL_S = 30.0
 

@@ -28,8 +28,8 @@ def verdict(exit_code: int) -> dict[str, str]:
 
 
 def render(data: dict[str, Any], exit_line: str) -> str:
-    """``exit_line``: the run's exit code as every report words it (reporting.html_exit_code)."""
-    env = Environment(loader=PackageLoader("rc_contract", "templates"),
+    """``exit_line``: the run's exit code as every report words it (summary.html_exit_code)."""
+    env = Environment(loader=PackageLoader("rc_contract.reports", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
     return env.get_template("report.html.j2").render(
         data=data, verdict=verdict(int(data["exit_code"])), exit_line=Markup(exit_line))

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rc_contract.paths import project_root
+from rc_contract.configuration.paths import project_root
 from rc_contract.reference.versions import FEATURED
 
 # Every line in support at its newest patch, the historical lines, 9.0's release candidate.

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from rc_contract import interrupts
-from rc_contract.breaker import PROBE_PATH, PROBE_TIMEOUT_S, Breaker
+from rc_contract.objects import interrupts
+from rc_contract.target.breaker import PROBE_PATH, PROBE_TIMEOUT_S, Breaker
 
 RATE_LIMIT_STATUS = 429
 MAX_RATE_LIMIT_RETRIES = 5

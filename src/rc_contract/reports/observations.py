@@ -4,7 +4,7 @@ Built from the recorded traffic and the test outcomes only (no extra request).
 It keeps shapes, never values: field paths with their JSON types, statuses,
 body keys, and the `error`/`errorType` texts (Rocket.Chat's own wording, never
 personal). Everything volatile (ids, timestamps, counts, durations, URLs) stays
-out of the parts `rc_contract.compare` compares.
+out of the parts `rc_contract.reports.compare` compares.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from rc_contract import __version__
-from rc_contract.outcomes import TestOutcome
-from rc_contract.paths import ENDPOINT
+from rc_contract.configuration.paths import ENDPOINT
+from rc_contract.reports.outcomes import TestOutcome
 from rc_contract.run import Run
-from rc_contract.session import RATE_LIMIT_STATUS, Exchange
+from rc_contract.target.session import RATE_LIMIT_STATUS, Exchange
 
 OBSERVATIONS_JSON = "observations.json"
 SCHEMA_VERSION = 1

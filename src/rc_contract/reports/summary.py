@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from rc_contract import __version__, html_report, observations
+from rc_contract import __version__
 from rc_contract.contract import Clause
-from rc_contract.outcomes import ERROR, NOTICE, SKIPPED, ClauseOutcome, TestOutcome, fold
+from rc_contract.reports import html_report, observations
+from rc_contract.reports.outcomes import ERROR, NOTICE, SKIPPED, ClauseOutcome, TestOutcome, fold
 from rc_contract.run import Run
 
 SUMMARY_JSON = "summary.json"

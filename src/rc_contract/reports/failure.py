@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from rc_contract.paths import ENDPOINT
+from rc_contract.configuration.paths import ENDPOINT
 
 # Headers that say nothing about the contract; every other one is shown (redacted).
 _DULL_HEADERS = {"date", "content-length", "connection", "keep-alive", "transfer-encoding"}

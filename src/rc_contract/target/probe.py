@@ -7,10 +7,10 @@ from typing import Any
 
 import requests
 
-from rc_contract.config import Credentials
-from rc_contract.session import RCSession
-from rc_contract.target import TargetError
-from rc_contract.versions import RCVersion, VersionError
+from rc_contract.configuration.settings import Credentials
+from rc_contract.contract.versions import RCVersion, VersionError
+from rc_contract.target.reference_process import TargetError
+from rc_contract.target.session import RCSession
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ import requests
 import schemathesis
 from hypothesis import strategies as st
 
-from rc_contract import near_misses
-from rc_contract.answers import question
-from rc_contract.checks import (
+from rc_contract.configuration.settings import DEFAULT_FUZZ_EXAMPLES
+from rc_contract.contract import load_bundled, near_misses
+from rc_contract.contract.checks import (
     Answer,
     body_notices,
     check_error_envelope,
@@ -26,9 +26,8 @@ from rc_contract.checks import (
     check_no_foreign_data,
     check_no_token,
 )
-from rc_contract.config import DEFAULT_FUZZ_EXAMPLES
-from rc_contract.contract import load_bundled
 from rc_contract.contract.document import fuzz_document
+from rc_contract.target.answers import question
 
 # Set by the plugin before the contract modules are imported; the fuzz
 # module reads it at collection, the checks read the run at call time.
@@ -202,7 +201,7 @@ def boundaries() -> list[dict[str, Any]]:
     """spec/fuzz-boundaries.yaml: the negative and boundary queries, as data."""
     import yaml
 
-    from rc_contract.paths import spec_dir
+    from rc_contract.configuration.paths import spec_dir
 
     return yaml.safe_load((spec_dir() / "fuzz-boundaries.yaml").read_text("utf-8"))["boundaries"]
 

@@ -1,6 +1,6 @@
 """``rc-contract compare BEFORE AFTER``: what changed for visitors.info between two runs.
 
-Reads the observations two runs wrote (see :mod:`rc_contract.observations`),
+Reads the observations two runs wrote (see :mod:`rc_contract.reports.observations`),
 for example staging before and after an upgrade, and lists what changed: visitor
 fields removed, added or retyped, statuses, body keys and error texts of the
 cases, clauses that changed outcome. Each change is classed as breaking or not
@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from rc_contract.contract import Catalogue, load_catalogue
-from rc_contract.judge import FORBIDDEN_VISITOR_KEYS
-from rc_contract.observations import OBSERVATIONS_JSON, SCHEMA_VERSION
-from rc_contract.versions import RCVersion, VersionError
+from rc_contract.contract.judge import FORBIDDEN_VISITOR_KEYS
+from rc_contract.contract.versions import RCVersion, VersionError
+from rc_contract.reports.observations import OBSERVATIONS_JSON, SCHEMA_VERSION
 
 COMPARE_MD = "compare.md"
 COMPARE_JSON = "compare.json"
