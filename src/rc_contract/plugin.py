@@ -303,7 +303,7 @@ def _size_generated(item: pytest.Item, run: Run) -> None:
     done = run.session.pacer.counted.get(f"GET {ENDPOINT}", 0) if run.session else 0
     run.planned_info_calls = done + _generated_calls(examples)
     if examples == 0:
-        pytest.skip(f"not judged: no generated case fits the {run.budget.seconds:.0f} s budget "
+        pytest.skip(f"not sent: no generated case fits the {run.budget.seconds:.0f} s budget "
                     "on a limited server; raise RC_TIME_BUDGET or use an account with the bypass")
     test = getattr(item, "obj", None)
     current = getattr(test, "_hypothesis_internal_use_settings", None)

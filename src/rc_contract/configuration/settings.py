@@ -170,32 +170,18 @@ def _url(value: str) -> str:
     return value.rstrip("/")
 
 
-def _timeout(value: str | None) -> float:
+def _seconds(name: str, value: str | None, default: float, most: float) -> float:
+    """A number of seconds in (0, most]; unset: the default."""
     if value is None:
-        return DEFAULT_TIMEOUT_S
+        return default
     try:
         seconds = float(value)
     except ValueError:
         seconds = 0.0
-    if not 0 < seconds <= 3600:
+    if not 0 < seconds <= most:
         raise ConfigError(
-            f"RC_TIMEOUT={value!r} is not a number of seconds between 0 and 3600; "
-            f"set it e.g. RC_TIMEOUT={DEFAULT_TIMEOUT_S:.0f}"
-        )
-    return seconds
-
-
-def _time_budget(value: str | None) -> float:
-    if value is None:
-        return DEFAULT_TIME_BUDGET_S
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds <= 86400:
-        raise ConfigError(
-            f"RC_TIME_BUDGET={value!r} is not a number of seconds between 0 and 86400; "
-            f"set it e.g. RC_TIME_BUDGET={DEFAULT_TIME_BUDGET_S:.0f}"
+            f"{name}={value!r} is not a number of seconds between 0 and {most:.0f}; "
+            f"set it e.g. {name}={default:.0f}"
         )
     return seconds
 
@@ -312,8 +298,9 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
     return Settings(
         reference_variants=variants,
         reference_limiter=limiter,
-        timeout_s=_timeout(values["RC_TIMEOUT"]),
-        time_budget_s=_time_budget(values["RC_TIME_BUDGET"]),
+        timeout_s=_seconds("RC_TIMEOUT", values["RC_TIMEOUT"], DEFAULT_TIMEOUT_S, 3600),
+        time_budget_s=_seconds("RC_TIME_BUDGET", values["RC_TIME_BUDGET"], DEFAULT_TIME_BUDGET_S,
+                               86400),
         url=url,
         credentials=credentials,
         unprivileged=unprivileged,

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
 
 import yaml
 
 from .fault_behaviours import BEHAVIOURS
+from .hooks import HookChains, checked_names
 
 ENV_FAULTS = "RC_REFERENCE_FAULTS"
 HOOK_POINTS = ("authenticate", "permitted", "parse", "validate", "lookup", "view", "response")
@@ -50,14 +50,7 @@ def catalogue() -> dict[str, Fault]:
 
 def check_names(names: Iterable[str]) -> tuple[str, ...]:
     """The names, de-duplicated; UnknownFaultError naming the valid ones otherwise."""
-    known = catalogue()
-    wanted = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
-    unknown = [n for n in wanted if n not in known]
-    if unknown:
-        raise UnknownFaultError(
-            f"unknown fault(s): {', '.join(unknown)}; valid faults: {', '.join(known)}"
-        )
-    return wanted
+    return checked_names(names, catalogue(), "fault", UnknownFaultError)
 
 
 def faults_from_env(environ: Mapping[str, str] = os.environ) -> tuple[str, ...]:
@@ -65,22 +58,8 @@ def faults_from_env(environ: Mapping[str, str] = os.environ) -> tuple[str, ...]:
     return check_names(environ.get(ENV_FAULTS, "").split(","))
 
 
-class FaultSet:
+class FaultSet(HookChains):
     """The active faults, compiled into one chain of functions per hook point."""
 
     def __init__(self, names: Iterable[str] = ()) -> None:
-        self.names = check_names(names)
-        chains: dict[str, list[Callable[[Any, Any], Any]]] = {}
-        for name in self.names:
-            for point, hook in BEHAVIOURS[name].items():
-                chains.setdefault(point, []).append(hook)
-        self._chains = {point: tuple(hooks) for point, hooks in chains.items()}
-
-    def apply(self, point: str, exchange: Any, value: Any) -> Any:
-        """Run `value` through the active faults' hooks for `point`."""
-        for hook in self._chains.get(point, ()):
-            value = hook(exchange, value)
-        return value
-
-    def __bool__(self) -> bool:
-        return bool(self.names)
+        super().__init__(check_names(names), BEHAVIOURS)

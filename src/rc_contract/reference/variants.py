@@ -7,7 +7,7 @@ that keeps the contract, so the suite must pass against it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from .hooks import HookChains, checked_names
 from .variant_behaviours import BEHAVIOURS, SERVER_OPTIONS
 
 ENV_VARIANTS = "RC_REFERENCE_VARIANTS"
@@ -43,37 +44,18 @@ def catalogue() -> dict[str, Variant]:
 
 
 def check_names(names: Iterable[str]) -> tuple[str, ...]:
-    known = catalogue()
-    wanted = tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
-    unknown = [n for n in wanted if n not in known]
-    if unknown:
-        raise UnknownVariantError(
-            f"unknown variant(s): {', '.join(unknown)}; valid variants: {', '.join(known)}"
-        )
-    return wanted
+    return checked_names(names, catalogue(), "variant", UnknownVariantError)
 
 
 def variants_from_env(environ: Mapping[str, str] = os.environ) -> tuple[str, ...]:
     return check_names(environ.get(ENV_VARIANTS, "").split(","))
 
 
-class VariantSet:
+class VariantSet(HookChains):
     """The active variants: one chain of hooks per point, and their server options."""
 
     def __init__(self, names: Iterable[str] = ()) -> None:
-        self.names = check_names(names)
-        chains: dict[str, list[Callable[[Any, Any], Any]]] = {}
+        super().__init__(check_names(names), BEHAVIOURS)
         self.options: dict[str, Any] = {}
         for name in self.names:
-            for point, hook in BEHAVIOURS[name].items():
-                chains.setdefault(point, []).append(hook)
             self.options.update(SERVER_OPTIONS.get(name, {}))
-        self._chains = {point: tuple(hooks) for point, hooks in chains.items()}
-
-    def apply(self, point: str, exchange: Any, value: Any) -> Any:
-        for hook in self._chains.get(point, ()):
-            value = hook(exchange, value)
-        return value
-
-    def __bool__(self) -> bool:
-        return bool(self.names)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from rc_contract import __version__
 from rc_contract.configuration.paths import ENDPOINT
+from rc_contract.contract.judge import json_type
 from rc_contract.reports.outcomes import TestOutcome
 from rc_contract.run import Run
 from rc_contract.target.session import RATE_LIMIT_STATUS, Exchange
@@ -29,20 +30,6 @@ FUZZ_CLAUSE = "VI-FUZZ"
 OPAQUE_PATHS = {"visitor.externalIds[].metadata", "visitor.livechatData"}
 # Error texts worth comparing: Rocket.Chat's codes and messages, not personal data.
 TEXT_KEYS = ("error", "errorType")
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def field_types(value: Any, prefix: str = "", into: dict[str, set[str]] | None = None
