@@ -23,12 +23,20 @@ from rc_contract.configuration.settings import DEFAULT_REPORT_DIR, SETTINGS, Con
 from rc_contract.contract.judge import NotJudged
 from rc_contract.objects import interrupts
 from rc_contract.reports import failure, summary
-from rc_contract.reports.outcomes import ERROR, FAILED, NOTICE, NOTICE_PREFIX, PASSED, SKIPPED, TestOutcome
+from rc_contract.reports.outcomes import (
+    ERROR,
+    FAILED,
+    NOT_JUDGED_PREFIX,
+    NOTICE,
+    NOTICE_PREFIX,
+    PASSED,
+    SKIPPED,
+    TestOutcome,
+)
 from rc_contract.run import Run, StartError
 from rc_contract.target.session import TransportError
 
 EXIT_FAILED, EXIT_INTERRUPTED, EXIT_BROKE_OFF, EXIT_CANNOT_START = 1, 2, 3, 4
-NOT_JUDGED = "not judged: "
 
 
 class State:
@@ -332,7 +340,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     interrupts.checkpoint()
     if run.breakdown is not None:
         # The server is gone: the remaining cases end at once, not judged.
-        pytest.skip(f"{NOT_JUDGED}the run broke off before this case (the server stopped answering)")
+        pytest.skip(f"{NOT_JUDGED_PREFIX}the run broke off before this case (the server stopped answering)")
     clauses = [run.catalogue[cid] for cid in clause_ids]
     version = run.contract_version
     if not any(c.applies_to(version) or c.observes(version) for c in clauses):
@@ -370,7 +378,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # terminal, never a failure (nor pages of connection tracebacks).
         _path, line, _ = item.location
         report.outcome = "skipped"
-        report.longrepr = (str(item.path), (line or 0) + 1, f"{NOT_JUDGED}{outcome.message}")
+        report.longrepr = (str(item.path), (line or 0) + 1, f"{NOT_JUDGED_PREFIX}{outcome.message}")
     return report
 
 
@@ -437,8 +445,8 @@ def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: An
             reason = reason.removeprefix("Skipped: ")
             if reason.startswith(NOTICE_PREFIX):
                 outcome, message = NOTICE, reason.removeprefix(NOTICE_PREFIX)
-            elif reason.startswith(NOT_JUDGED):
-                outcome, message = ERROR, reason.removeprefix(NOT_JUDGED)
+            elif reason.startswith(NOT_JUDGED_PREFIX):
+                outcome, message = ERROR, reason.removeprefix(NOT_JUDGED_PREFIX)
             else:
                 outcome, message = SKIPPED, reason
         elif call.excinfo is not None and (transport := _transport_error(call.excinfo.value)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -154,3 +155,18 @@ def leaks(report_dir: Path, result: subprocess.CompletedProcess[str],
             outputs[path.name] = path.read_text("utf-8", errors="replace")
     return [f"{name} holds a secret ({needle[:3]}...)"
             for name, text in outputs.items() for needle in sorted(needles) if needle in text]
+
+
+def self_signed_tls(directory: Path, ip_san: bool = True) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context with a fresh self-signed certificate for 127.0.0.1 (needs openssl);
+    the certificate's path is what a client trusts (REQUESTS_CA_BUNDLE)."""
+    key, cert = directory / "key.pem", directory / "cert.pem"
+    san = ["-addext", "subjectAltName=IP:127.0.0.1"] if ip_san else []
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", *san, "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context, cert

@@ -24,7 +24,16 @@ import pytest
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.wire import Request, Response
 
-from .servers import ADMIN_PASSWORD, AGENT, PLAIN, add_account, left_behind, run_to_end, suite_env
+from .servers import (
+    ADMIN_PASSWORD,
+    AGENT,
+    PLAIN,
+    add_account,
+    left_behind,
+    run_to_end,
+    self_signed_tls,
+    suite_env,
+)
 
 RUN_TIMEOUT_S = 120
 
@@ -117,14 +126,7 @@ def test_tls_to_a_plain_http_server(tmp_path):
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 def test_tls_with_an_untrusted_certificate(tmp_path):
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
+    context, _cert = self_signed_tls(tmp_path, ip_san=False)
     with _web_server(context) as port:
         result = _run(suite_env(tmp_path / "reports", f"https://127.0.0.1:{port}"))
     assert_cannot_start(result, "certificate is not trusted", "REQUESTS_CA_BUNDLE")

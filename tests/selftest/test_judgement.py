@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import ssl
 import subprocess
 from pathlib import Path
 
@@ -26,7 +25,16 @@ from rc_contract.contract.versions import RCVersion
 from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
 from rc_contract.target.session import Exchange, Recorder
 
-from .servers import ADMIN_PASSWORD, AGENT, PLAIN, add_account, left_behind, run_to_end, suite_env
+from .servers import (
+    ADMIN_PASSWORD,
+    AGENT,
+    PLAIN,
+    add_account,
+    left_behind,
+    run_to_end,
+    self_signed_tls,
+    suite_env,
+)
 
 NOT_FOUND = load_catalogue()["VI-NOT-FOUND"].expectation(RCVersion.parse("9.0.0"))
 
@@ -127,15 +135,7 @@ def test_prefixed_rc_url_sweeps_examine_answers(tmp_path, trailing):
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 def test_https_with_port_and_prefix(tmp_path):
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
+    context, cert = self_signed_tls(tmp_path)
     reports = tmp_path / "reports"
     with ReferenceServer(admin_password=ADMIN_PASSWORD, variants=["path-prefix"],
                          tls=context) as server:

@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import total_ordering
 
-from packaging.version import Version
-
 # MAJOR.MINOR[.PATCH][-PRERELEASE][+BUILD], as servers and release tags spell them.
 _VERSION_RE = re.compile(
     r"^v?(\d+)\.(\d+)(?:\.(\d+)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]+)?)?$"
@@ -62,20 +60,6 @@ class RCVersion:
     @property
     def line(self) -> tuple[int, int]:
         return (self.major, self.minor)
-
-    @property
-    def is_prerelease(self) -> bool:
-        return bool(self.prerelease)
-
-    @property
-    def release(self) -> RCVersion:
-        """The release this version leads to (``9.0.0`` for ``9.0.0-rc.3``)."""
-        return RCVersion(self.major, self.minor, self.patch)
-
-    @property
-    def packaging(self) -> Version:
-        """The nearest PEP 440 version (for tools that need one); prereleases become ``.devN``."""
-        return Version(f"{self.major}.{self.minor}.{self.patch}" + (".dev0" if self.prerelease else ""))
 
     def _key(self) -> tuple[object, ...]:
         # A release sorts after all of its prereleases.

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# A skip reason starting with one of these is not a plain skip: a notice of what changes
+# on upgrade, or a case the run could not judge (an error of the run). Any other skip
+# reason ("not sent" past a time budget, "nothing to judge") stays a skip.
 NOTICE_PREFIX = "NOTICE: "
+NOT_JUDGED_PREFIX = "not judged: "
 PASSED, FAILED, SKIPPED, NOTICE, ERROR = "passed", "failed", "skipped", "notice", "error"
 
 
