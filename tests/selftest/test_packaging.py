@@ -51,7 +51,30 @@ def test_the_wheel_maps_the_single_sources_into_the_package() -> None:
         assert SETUPTOOLS["package-data"][package] == ["*"], "every file of the folder travels"
         assert not (ROOT / "src" / "rc_contract" / paths.BUNDLED_PROJECT).exists(), "no copy in git"
     manifest = (ROOT / "MANIFEST.in").read_text().splitlines()
-    assert {"graft spec", "graft tests/contract"} <= set(manifest), "the sdist builds the wheel"
+    assert {"graft spec", "recursive-include tests/contract *.py"} <= set(manifest), \
+        "the sdist builds the wheel"
+    contract = [p for p in (ROOT / "tests" / "contract").rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts]
+    assert all(p.suffix == ".py" for p in contract), "MANIFEST.in takes only *.py from tests/contract"
+
+
+def test_every_data_directory_under_src_is_a_listed_package() -> None:
+    """Data folders (templates) are packages too: setuptools warns about any left out."""
+    src = ROOT / "src"
+    folders = {
+        ".".join(d.relative_to(src).parts) for d in src.rglob("*")
+        if d.is_dir() and "__pycache__" not in d.parts and not d.name.endswith(".egg-info")
+        and any(f.is_file() for f in d.iterdir())
+    }
+    assert folders <= set(SETUPTOOLS["packages"]), sorted(folders - set(SETUPTOOLS["packages"]))
+
+
+def test_the_license_is_an_spdx_expression_with_its_file() -> None:
+    """A TOML table for `license` stops working in setuptools from 2027-02-18 (PEP 639)."""
+    project = PYPROJECT["project"]
+    assert project["license"] == "MIT"
+    assert all((ROOT / name).is_file() for name in project["license-files"])
+    assert any(r.startswith("setuptools>=77") for r in PYPROJECT["build-system"]["requires"])
 
 
 def test_an_installed_copy_uses_the_data_it_carries(tmp_path: Path, monkeypatch) -> None:
