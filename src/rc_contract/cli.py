@@ -115,8 +115,11 @@ def run_suite(args: list[str]) -> int:
         problems = close_open_runs()
     for problem in problems:
         sys.stderr.write(f"rc-contract: clean-up: {problem}\n")
-    if interrupts.interrupted() and code in (0, 1):
+    if interrupts.sealed() is not None:
+        code = interrupts.sealed()  # what the reports say, whatever came after them
+    elif interrupts.interrupted() and code in (0, 1):
         code = interrupts.EXIT_INTERRUPTED  # a signal after the last safe point
+    interrupts.ignore_from_now()
     return code
 
 

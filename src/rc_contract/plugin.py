@@ -590,12 +590,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         return
     run = state.run
     if state.exit_code is not None and run is not None:
+        interrupts.seal(state.exit_code)  # a signal from here on is too late to change it
         if interrupts.interrupted() and state.exit_code != EXIT_INTERRUPTED:
             # The signal came while the reports were written: they must say so.
             written, state.exit_code = state.exit_code, EXIT_INTERRUPTED
             run.stopped = interrupts.reason()
             summary.correct_exit_code(run.settings.report_dir, run,
                                         list(state.outcomes.values()), written, state.exit_code)
+            interrupts.seal(state.exit_code)
         paragraph = _closing_paragraph(state, run)
         if paragraph:
             interrupts.say(paragraph)

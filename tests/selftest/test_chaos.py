@@ -8,7 +8,8 @@ on the server (after a double signal or a server that died: nothing left once
 ``rc-contract sweep`` ran).
 
 - a signal at ten moments of a run (start-up to report writing), as SIGINT, as
-  SIGTERM and as two Ctrl-C 50 ms apart;
+  SIGTERM and as two Ctrl-C 50 ms apart; and after the last report was written,
+  also over and over while Python shuts down (exit 0, as the reports say);
 - the server killed mid-run (at the default RC_TIMEOUT: over in seconds), hanging,
   or answering 500 to everything;
 - a report directory that is not one, and a run that cannot start after a good one;
@@ -65,6 +66,11 @@ MOMENTS = {
 }
 SIGNALS = {"SIGINT": (INT,), "SIGTERM": (TERM,), "double-ctrl-c": (INT, INT)}
 GAP_S = 0.05  # between the two signals of a double Ctrl-C
+# After the last request: the last report (evidence.json) has just been written, or
+# from then on until the process is gone, every 5 ms (the interpreter shutting down).
+LAST_REPORT = "evidence.json"
+LATE_MOMENTS = ("reports-written", "shut-down")
+LATE_GAP_S = 0.005
 
 
 # -- the server's side ----------------------------------------------------------
@@ -180,9 +186,14 @@ def _watch(moment: str, process: subprocess.Popen[str], report_dir: Path,
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while process.poll() is None and time.monotonic() < deadline:
         ready = (_catches_sigterm(process.pid) if moment == "start-up"
+                 else (report_dir / LAST_REPORT).exists() if moment in LATE_MOMENTS
                  else (report_dir / "summary.json").exists())
         if ready:
             _send(process.pid, signals)
+            # "shut-down": again and again until the process is gone (Python's own exit).
+            while moment == "shut-down" and process.poll() is None:
+                time.sleep(LATE_GAP_S)
+                _send(process.pid, signals)
             return
         time.sleep(0.001)
 
@@ -249,6 +260,28 @@ def test_signal(tmp_path, moment, kind):
             assert "rc-contract sweep" in outcome.stderr, output
             assert swept is not None and swept.returncode == 0, swept
         assert after_sweep == NOTHING
+
+
+@pytest.mark.parametrize("kind", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("moment", LATE_MOMENTS)
+def test_signal_after_the_last_report(tmp_path, moment, kind):
+    """All work is done: the process ends with the exit code its reports carry (0 here),
+    never killed by the signal, and says the signal came too late to change anything."""
+    signals = SIGNALS[kind]
+    with ReferenceServer(version="9.0.0", admin_password=ADMIN_PASSWORD) as server:
+        notes = SecretNotes(server)
+        chaos = Chaos(server)
+        chaos.install()
+        outcome = _run(suite_env(tmp_path, server.url), tmp_path, chaos, moment, signals)
+        left = _left(server)
+    output = outcome.output[-4000:]
+    assert outcome.exit_code == 0, output  # never -2 / -15: the signal does not kill it
+    assert "Traceback" not in outcome.output
+    assert_reports_say(outcome, 0)
+    assert f"{kind}: the run is over and its reports are written (exit code 0)" in outcome.stderr, \
+        output
+    assert_no_secret(outcome, notes)
+    assert left == NOTHING
 
 
 # -- the server dies, hangs, or answers 500 ------------------------------------------

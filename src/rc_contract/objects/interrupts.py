@@ -9,7 +9,9 @@ and after each request, between cases, in waits) and unwinds from there.
 
 The first signal stops the run: clean-up and reports follow (exit code 2). A
 second one stops the clean-up at once: what is left is named, with the
-``rc-contract sweep`` command that removes it.
+``rc-contract sweep`` command that removes it. Once the reports carry the run's
+exit code for good (``seal``), a signal changes nothing: the process ends with the
+code its reports say, and is never killed by the signal while Python shuts down.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class _Flags:
     count = 0
     name = ""
     cleaning_up = False
+    # The exit code the reports carry for good, once they are written (``seal``).
+    sealed: int | None = None
     # A copy of the terminal's stderr taken before pytest captures file descriptor 2.
     stderr_fd: int | None = None
 
@@ -54,6 +58,10 @@ def _say(text: str) -> None:
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     # Only plain assignments and one unbuffered write: nothing here can raise
     # into the code the signal interrupted.
+    if FLAGS.sealed is not None and FLAGS.count == 0:
+        _say(f"{signal.Signals(signum).name}: the run is over and its reports are written "
+             f"(exit code {FLAGS.sealed}); ending now")
+        return
     FLAGS.count += 1
     if FLAGS.count == 1:
         FLAGS.name = signal.Signals(signum).name
@@ -72,6 +80,28 @@ def install() -> None:
             FLAGS.stderr_fd = os.dup(2)
     for sig in _SIGNALS:
         signal.signal(sig, _on_signal)
+
+
+def seal(code: int) -> None:
+    """The reports now carry ``code`` for good: later signals are noted, not acted on.
+
+    The caller seals first and then asks ``interrupted()``: a signal that came just
+    before still changes the code (and the reports), one after it cannot."""
+    FLAGS.sealed = code
+
+
+def sealed() -> int | None:
+    return FLAGS.sealed
+
+
+def ignore_from_now() -> None:
+    """The exit code is final: ignore both signals until the process is gone.
+
+    Python puts back the default handlers (death by the signal) for those it
+    replaced when it shuts down, but leaves an ignored signal ignored."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in _SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
 
 
 def interrupted() -> bool:
