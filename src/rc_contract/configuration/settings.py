@@ -16,7 +16,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from rc_contract.contract.versions import RCVersion, VersionError
 
 DEFAULT_FUZZ_EXAMPLES = 50
-DEFAULT_TIMEOUT_S = 30.0
+# Schemathesis' own default; with the breaker a hanging server ends a run in under 30 s.
+DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_TIME_BUDGET_S = 180.0  # a CI job's few minutes; only a rate-limited server needs it
 DEFAULT_REPORT_DIR = "reports"
 DEFAULT_REFERENCE_VERSION = "9.0.0"

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 PROBE_PATH = "/api/info"
-PROBES = 2  # with the failed request: three failures in a row
+PROBES = 2  # with the failed request: three failures in a row (one when a probe times out)
 PROBE_TIMEOUT_S = 3.0
 MAX_SILENT_IN_A_ROW = 3
 CLEANUP_TIMEOUT_S = 3.0
@@ -78,11 +78,14 @@ class Breaker:
                force: bool) -> None:
         failures: list[str] = []
         if not (force or self.strict):
+            started = time.monotonic()
             for _ in range(PROBES):
                 failure = probe()
                 if failure is None:
                     return  # the server is alive: the failure is this request's own
                 failures.append(failure)
+                if time.monotonic() - started >= PROBE_TIMEOUT_S:
+                    break  # a probe that timed out: the server hangs, a second would too
         self.broken = Breakdown(request, reason, time.time(), failures)
         if self.breakdown is None:
             self.breakdown = self.broken

@@ -23,7 +23,7 @@ from rc_contract.target.breaker import PROBE_PATH, PROBE_TIMEOUT_S, Breaker
 
 RATE_LIMIT_STATUS = 429
 MAX_RATE_LIMIT_RETRIES = 5
-DEFAULT_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = 10.0  # RC_TIMEOUT's default (configuration/settings.py)
 _WAIT_SECONDS = re.compile(r"wait (\d+) seconds")
 # Rocket.Chat limits a route, not a URL: every visitor token shares one window.
 # Anchored at the end only: RC_URL may carry a path prefix (a proxy at /chat).
@@ -214,7 +214,7 @@ class RCSession(requests.Session):
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         if url.startswith("/"):
             url = self.base_url + url
-        # RC_TIMEOUT for every request, also Schemathesis' (it passes its own 10 s).
+        # RC_TIMEOUT for every request, also Schemathesis' (it passes its own).
         kwargs["timeout"] = self.timeout
         route = _route(method, url)
         for _attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
