@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from rc_contract.configuration.paths import ENDPOINT
 from rc_contract.configuration.settings import DEFAULT_REPORT_DIR, SETTINGS, ConfigError, Settings, resolve
 from rc_contract.contract.judge import NotJudged
 from rc_contract.objects import interrupts
@@ -308,7 +307,7 @@ def _size_generated(item: pytest.Item, run: Run) -> None:
     if run.budget is None or window is None:
         return
     examples = run.budget.size_examples(window, time.time())
-    done = run.session.pacer.counted.get(f"GET {ENDPOINT}", 0) if run.session else 0
+    done = run.counted_info_calls()
     run.planned_info_calls = done + _generated_calls(examples)
     if examples == 0:
         pytest.skip(f"not sent: no generated case fits the {run.budget.seconds:.0f} s budget "
@@ -317,6 +316,18 @@ def _size_generated(item: pytest.Item, run: Run) -> None:
     current = getattr(test, "_hypothesis_internal_use_settings", None)
     if current is not None and current.max_examples > examples:
         test._hypothesis_internal_use_settings = settings(current, max_examples=examples)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Any:
+    """A call the budget's deadline stops (the limiter's windows were slower than planned):
+    the case is not sent, a skip that leaves its clause not judged, never an error."""
+    from rc_contract.target.budget import NotSent
+
+    try:
+        return (yield)
+    except NotSent as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="session")
@@ -554,6 +565,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         if run.budget is not None:
             terminalreporter.write_line(
                 f"rc-contract: {run.budget.note(run.fuzz_cases_run, run.fuzz_cases_cut)}")
+            terminalreporter.write_line(f"rc-contract: {run.budget.usage()}")
         if state.progress is not None:
             terminalreporter.write_line(f"rc-contract: {state.progress.line(final=True)}")
 

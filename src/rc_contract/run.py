@@ -7,6 +7,7 @@ tear-down removes every object the run created, whatever happened.
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -25,10 +26,18 @@ from rc_contract.contract.releases import Releases, UnsupportedVersion, load_rel
 from rc_contract.contract.versions import RCVersion
 from rc_contract.objects import interrupts
 from rc_contract.objects.ledger import Ledger
-from rc_contract.objects.visitors_and_users import RunObjects, SetupError, User, Visitor
+from rc_contract.objects.visitors_and_users import VISITOR_PATH, RunObjects, SetupError, User, Visitor
 from rc_contract.target.answers import AnswerMemo, Question, question
 from rc_contract.target.breaker import CLEANUP_TIMEOUT_S, INTERRUPTED_TIMEOUT_S, Breakdown
-from rc_contract.target.budget import Budget, BudgetTooSmall, Window, plan_budget, process_started_at
+from rc_contract.target.budget import (
+    COVERAGE_CASES,
+    Budget,
+    BudgetTooSmall,
+    NotSent,
+    Window,
+    plan_budget,
+    process_started_at,
+)
 from rc_contract.target.probe import DetectedVersion, detect_version, login, logout
 from rc_contract.target.ratelimit import RateLimitPlan, plan_rate_limit
 from rc_contract.target.redact import Redactor
@@ -38,8 +47,6 @@ from rc_contract.target.session import Pacer, RCSession, Recorder, TransportErro
 # The visitors the cases need: two that stay (so a fault that answers every
 # request with one visitor shows), and one the not-found case removes.
 VISITOR_LABELS = ("a", "b", "removed")
-
-_INFO_ROUTE = f"GET {ENDPOINT}"  # the session's (and the limiter's) key for visitors.info
 
 # Runs started and not yet closed: the command line closes them if pytest was
 # interrupted before its own tear-down hook could.
@@ -220,12 +227,20 @@ class Run:
         return {v.id for v in self.objects.visitors if v.removed} if self.objects else set()
 
     # -- the time budget on a limited server ----------------------------------
+    @property
+    def info_route(self) -> str:
+        """The session's (and the limiter's) key for visitors.info, under RC_URL's path prefix."""
+        return self.session.route("GET", ENDPOINT) if self.session else f"GET {ENDPOINT}"
+
+    def counted_info_calls(self) -> int:
+        return self.session.pacer.counted.get(self.info_route, 0) if self.session else 0
+
     def info_window(self) -> Window | None:
         """The limiter's window for visitors.info as the session last saw it; None: not limited."""
         plan = self.rate_limit
         if self.session is None or plan is None or plan.bypass or not plan.limit:
             return None
-        state = self.session.pacer.window(_INFO_ROUTE)
+        state = self.session.pacer.window(self.info_route)
         if state is None:
             return None
         return Window(plan.limit, plan.window_s or 60.0, state[0], state[1])
@@ -257,6 +272,13 @@ class Run:
         except TransportError as exc:
             self.close()
             raise StartError(self.redactor.text(f"{exc}; check RC_URL")) from None
+        except NotSent as exc:
+            # The set-up would wait for the limiter past the deadline (another client on
+            # this IP took the windows): the budget cannot be kept.
+            self.close()
+            raise StartError(self.redactor.text(
+                f"cannot keep RC_TIME_BUDGET={self.settings.time_budget_s:g}: the set-up's "
+                f"{str(exc).removeprefix('not sent: ')}")) from None
 
     def _start(self) -> None:
         settings = self.settings
@@ -309,6 +331,7 @@ class Run:
         self._unprivileged_user()
         for label in VISITOR_LABELS:
             self.objects.register_visitor(label)
+        self._recheck_budget()
 
     def _judge_version(self) -> None:
         """Which contract judges the server; a version the suite cannot judge stops the run."""
@@ -353,17 +376,72 @@ class Run:
             self.notify(self.budget.line(self.settings.fuzz_examples))
 
     def _plan_budget(self) -> None:
-        """On a limited server: do the hand-written clauses fit RC_TIME_BUDGET, and how much fuzzing?"""
+        """On a limited server: do the hand-written clauses fit RC_TIME_BUDGET, and how much fuzzing?
+
+        Every counted call is planned: the visitors.info calls of the set-up checks and
+        of the cases (by the collected tests), and those of the other limited routes."""
         window = self.info_window()
         if window is None:
             return  # no limiter: the budget changes nothing
+        before_fuzz = self.planned_hand_written + self._setup_info_calls()
         try:
             self.budget = plan_budget(
                 self.settings.time_budget_s, self.budget_clock, window, time.time(),
-                self.planned_hand_written, self.planned_boundaries, self.settings.fuzz_examples,
+                before_fuzz, self.planned_boundaries, self.settings.fuzz_examples,
+                other_calls=self._other_calls(),
             )
         except BudgetTooSmall as exc:
             raise TargetError(str(exc)) from None
+        budget = self.budget
+        # The preflight, then what is to come: the generated cases as the plan expects them.
+        generated = budget.estimated_examples + COVERAGE_CASES if budget.estimated_examples else 0
+        budget.planned_calls[self.info_route] = 1 + before_fuzz + self.planned_boundaries + generated
+        assert self.session is not None
+        self.session.pacer.deadline, self.session.pacer.budget_s = budget.deadline, budget.seconds
+
+    def _unprivileged_is_given(self) -> bool:
+        return bool(self.unprivileged_given or self.settings.unprivileged)
+
+    def _setup_info_calls(self) -> int:
+        """visitors.info calls of the set-up after the preflight: the given unprivileged
+        user's check (a 403, counted when the limiter runs first). RC_EXTERNAL_IDS_VISITOR's
+        check is its clause's question, planned with the cases."""
+        return 1 if self._unprivileged_is_given() else 0
+
+    def _other_calls(self) -> dict[str, int]:
+        """The run's calls of the other limited routes, by the limiter's key: log-ins, users,
+        visitors registered and removed, log-outs."""
+        assert self.session is not None
+        route = self.session.route
+        token = bool(self.settings.credentials.auth_token) and self.reference is None
+        given = self._unprivileged_is_given()
+        calls = {
+            route("POST", "/api/v1/login"): (0 if token else 1) + 1,
+            route("POST", "/api/v1/users.create"): 0 if given else 1,
+            route("POST", VISITOR_PATH): len(VISITOR_LABELS),
+            route("DELETE", f"{VISITOR_PATH}/{{token}}"): len(VISITOR_LABELS),
+            route("POST", "/api/v1/users.delete"): 0 if given else 1,
+            route("POST", "/api/v1/logout"): (0 if token else 1) + (1 if given else 0),
+        }
+        return {key: n for key, n in calls.items() if n}
+
+    def _recheck_budget(self) -> None:
+        """After the set-up, on the limiter's headers: do the hand-written clauses still fit?"""
+        window = self.info_window()
+        if self.budget is None or window is None:
+            return
+        # The externalIds check already asked its case's question.
+        asked = 1 if self.settings.external_ids_visitor else 0
+        last = window.send_times(time.time(), max(self.planned_hand_written - asked, 0))
+        if not self.budget.allows(last):
+            late = last - self.budget.deadline
+            raise TargetError(
+                f"RC_TIME_BUDGET={self.settings.time_budget_s:g} can no longer hold the "
+                f"hand-written clauses after the set-up: the limiter's windows (shared with any "
+                f"other client on this IP) put their last call {late:.0f} s past the deadline; "
+                f"set RC_TIME_BUDGET={math.ceil(self.settings.time_budget_s + late)} or more, "
+                "or use an account holding api-bypass-rate-limit"
+            )
 
     def _unprivileged_user(self) -> None:
         assert self.session is not None and self.objects is not None
@@ -429,6 +507,8 @@ class Run:
         with interrupts.cleaning_up():
             try:
                 if self.session is not None:
+                    # The clean-up runs whatever the budget says: nothing is left behind.
+                    self.session.pacer.deadline = None
                     breaker = self.session.breaker
                     if breaker.breakdown is not None:
                         # The server is gone: one short attempt, the ledger keeps the rest.
@@ -441,6 +521,8 @@ class Run:
                         self.cleanup_problems = self.objects.cleanup()
                     if breaker.broken is None and not interrupts.stop_at_once():
                         self._logout()
+                    if self.budget is not None:
+                        self.budget.finish(self.session.pacer.counted, time.time())
             finally:
                 if self.reference is not None:
                     self.reference.stop()

@@ -54,10 +54,11 @@ ENDPOINT = "/api/v1/livechat/visitors.info"
 HAND_WRITTEN_COUNTED_CALLS = 24
 
 
-def _limited_server(limiter_first: bool = False, window_ms: int = WINDOW_MS) -> ReferenceServer:
+def _limited_server(limiter_first: bool = False, window_ms: int = WINDOW_MS,
+                    variants: tuple[str, ...] = ()) -> ReferenceServer:
     server = ReferenceServer(version="9.0.0", admin_password=ADMIN_PASSWORD, rate_limit=True,
                              rate_limit_calls=CALLS, rate_limit_window_ms=window_ms,
-                             limiter_first=limiter_first)
+                             limiter_first=limiter_first, variants=variants)
     add_account(server, *AGENT, ["livechat-agent"])
     add_account(server, *PLAIN, ["user"])
     return server
@@ -205,12 +206,14 @@ def test_hand_written_clauses_spend_few_counted_calls(tmp_path):
     assert _summary(tmp_path)["answers_reused"] >= 3
 
 
-@pytest.mark.parametrize("limiter_first", [False, True], ids=["rocket-chat-order", "limiter-first"])
-def test_time_budget_sizes_the_fuzzing_and_holds(tmp_path, limiter_first):
+@pytest.mark.parametrize(("limiter_first", "variants"), [(False, ()), (True, ()), (False, ("path-prefix",))],
+                         ids=["rocket-chat-order", "limiter-first", "behind-a-path-prefix"])
+def test_time_budget_sizes_the_fuzzing_and_holds(tmp_path, limiter_first, variants):
     """A budget too short for all 50 examples: every clause still runs, VI-FUZZ runs what
-    fits, the reports say how many and why, and the run ends within its budget."""
+    fits, the reports say how many and why, and the run ends within its budget (also
+    behind a proxy's path prefix, where the limiter's route carries the prefix)."""
     budget, window_ms = 20, 3000
-    with _limited_server(limiter_first, window_ms=window_ms) as server:
+    with _limited_server(limiter_first, window_ms=window_ms, variants=variants) as server:
         env = suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
                         RC_UNPRIVILEGED_PASSWORD=PLAIN[1], RC_FUZZ_EXAMPLES="50",
                         RC_TIME_BUDGET=str(budget))
@@ -234,6 +237,12 @@ def test_time_budget_sizes_the_fuzzing_and_holds(tmp_path, limiter_first):
     progress = summary["progress"]
     assert progress["requests_done"] == progress["requests_planned"] > 20
     assert progress["waits"] >= 2 and progress["eta_s"] == 0
+    # Planned against used, every limited route: set-up and clean-up included.
+    assert cut["within"] is True and cut["used_s"] <= budget
+    info = next(route for route in cut["planned_calls"] if route.endswith(ENDPOINT))
+    assert cut["counted_calls"][info] <= cut["planned_calls"][info] + 1
+    assert any(route.endswith("/api/v1/livechat/visitor") for route in cut["planned_calls"])
+    assert f"time budget {budget} s: the run took" in stdout and cut["usage"] in stdout
 
 
 def test_budget_too_small_for_the_hand_written_clauses_is_exit_4(tmp_path):

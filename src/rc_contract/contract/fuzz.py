@@ -28,6 +28,7 @@ from rc_contract.contract.checks import (
 )
 from rc_contract.contract.document import fuzz_document
 from rc_contract.target.answers import question
+from rc_contract.target.budget import NotSent
 
 # Set by the plugin before the contract modules are imported; the fuzz
 # module reads it at collection, the checks read the run at call time.
@@ -172,7 +173,10 @@ def _call_and_check(case: Any, run: Any) -> None:
     elif not run.fuzz_call_fits():
         raise BudgetSpent
     else:
-        response = case.call(base_url=run.url, session=run.session, headers=dict(run.auth))
+        try:
+            response = case.call(base_url=run.url, session=run.session, headers=dict(run.auth))
+        except NotSent:
+            raise BudgetSpent from None  # another client took the window: past the deadline
         run.keep(asked)
     case.validate_response(response, additional_checks=suite_checks())
 

@@ -162,7 +162,8 @@ def summary_markdown(data: dict[str, Any]) -> str:
         f"exit code: {data['exit_code']} ({EXIT_MEANINGS.get(data['exit_code'], '?')})",
         f"- rate limit: {data['rate_limited']} answers 429 absorbed, "
         f"{data['rate_limit_wait_s']} s waited",
-        *([f"- time budget: {data['budget']['note']}"] if data.get("budget") else []),
+        *([f"- {data['budget']['usage']}", f"- time budget: {data['budget']['note']}"]
+          if data.get("budget") else []),
         "",
         "| clause | outcome | title | message |",
         "|---|---|---|---|",

@@ -1,10 +1,13 @@
 """RC_TIME_BUDGET: what of a run fits its time on a rate-limited server, and what does not.
 
-Rocket.Chat's limiter gives ``limit`` visitors.info calls per window (a fixed window
-that starts at its first call). The hand-written clauses always run; the fuzzing
+Rocket.Chat's limiter gives ``limit`` calls per window to each route (a fixed window
+that starts at its first call; visitor registration has a smaller limit). Every counted
+call of the run is planned, set-up and clean-up included: the hand-written clauses must
+fit (else the run refuses to start, exit 4, with the minimum it needs); the fuzzing
 (VI-FUZZ's boundary queries, then its generated cases) gets the calls that fit before
-the deadline, and a call that would have to wait past it is not sent. Without a
-limiter the budget changes nothing.
+the deadline. The plan is re-checked on the limiter's headers as the run goes: a call
+that would have to wait past the deadline is not sent, whatever the plan said. Without
+a limiter the budget changes nothing.
 """
 
 from __future__ import annotations
@@ -23,8 +26,17 @@ TEARDOWN_RESERVE_S = 5.0
 COVERAGE_CASES = 4
 
 
+# Rocket.Chat's own limits below its default (rocketchat-behaviour.md section 6), by the
+# route's path: POST /api/v1/livechat/visitor allows 5 calls a minute per IP.
+ROUTE_LIMITS = {("POST", "/api/v1/livechat/visitor"): 5}
+
+
 class BudgetTooSmall(Exception):
     """The hand-written clauses alone do not fit: exit 4 with the minimum."""
+
+
+class NotSent(Exception):
+    """A call would wait for the limiter past the budget's deadline: it is not sent."""
 
 
 def process_started_at() -> float:
@@ -86,6 +98,11 @@ class Budget:
     examples_sized: int | None = None
     estimated_examples: int = 0
     boundaries_cut: list[str] = field(default_factory=list)
+    # Counted calls planned by route (set-up, cases, clean-up), and what the limiter
+    # counted when the run's clean-up was over (``finish``).
+    planned_calls: dict[str, int] = field(default_factory=dict)
+    used_calls: dict[str, int] | None = None
+    ended_at: float | None = None
 
     @property
     def deadline(self) -> float:
@@ -101,6 +118,28 @@ class Budget:
         sized = left - COVERAGE_CASES if left > COVERAGE_CASES else min(left, 1)
         self.examples_sized = min(self.examples_asked, sized)
         return self.examples_sized
+
+    def finish(self, counted: dict[str, int], now: float) -> None:
+        """The run's requests are over (clean-up included): what it used of the budget."""
+        if self.ended_at is None:
+            self.used_calls, self.ended_at = dict(counted), now
+
+    @property
+    def used_s(self) -> float | None:
+        return None if self.ended_at is None else self.ended_at - self.started_at
+
+    def usage(self) -> str:
+        """Planned against used, for the terminal and summary.md."""
+        planned = sum(self.planned_calls.values())
+        text = f"time budget {self.seconds:.0f} s"
+        if self.used_s is not None:
+            used = sum((self.used_calls or {}).values())
+            over = self.used_s > self.seconds
+            text += (f": the run took {self.used_s:.0f} s ({'OVER' if over else 'within'} it); "
+                     f"counted calls {used} of {planned} planned")
+        else:
+            text += f": counted calls {planned} planned"
+        return text + f", at {self.limit} per route per {self.window_s:.0f} s"
 
     def line(self, examples: int) -> str:
         """What the preflight expects of the budget, for the terminal."""
@@ -135,8 +174,30 @@ class Budget:
             "generated_cases_run": cases_run,
             "generated_cases_cut": cases_cut,
             "boundaries_cut": self.boundaries_cut,
+            "planned_calls": dict(self.planned_calls),
+            "counted_calls": self.used_calls,
+            "used_s": None if self.used_s is None else round(self.used_s, 1),
+            "within": None if self.used_s is None else self.used_s <= self.seconds,
+            "usage": self.usage(),
             "note": self.note(cases_run, cases_cut),
         }
+
+
+def route_limit(route: str, default: int) -> int:
+    """The limit of a route key ("POST /chat/api/v1/livechat/visitor"): its own, else the default."""
+    method, _, path = route.partition(" ")
+    for (m, p), limit in ROUTE_LIMITS.items():
+        if m == method and path.endswith(p):
+            return min(limit, default)
+    return default
+
+
+def other_routes_wait(calls: dict[str, int], limit: int, window_s: float) -> float:
+    """The longest wait the set-up and clean-up routes need: more calls than a route's
+    limit wait a window each (they start in fresh windows; the headers re-check it)."""
+    waits = [(math.ceil(n / route_limit(route, limit)) - 1) * window_s
+             for route, n in calls.items() if n > 0]
+    return max(waits, default=0.0)
 
 
 def plan_budget(
@@ -147,17 +208,26 @@ def plan_budget(
     hand_written_calls: int,
     boundary_calls: int,
     examples: int,
+    other_calls: dict[str, int] | None = None,
 ) -> Budget:
-    """The budget after the preflight; ``BudgetTooSmall`` when the hand-written clauses do not fit."""
+    """The budget after the preflight; ``BudgetTooSmall`` when the hand-written clauses do not fit.
+
+    ``hand_written_calls``: visitors.info calls still to come before the fuzzing (set-up
+    checks and the hand-written cases); ``other_calls``: calls of the other limited
+    routes by route (registration, removal, users, log-in and log-out)."""
+    other = dict(other_calls or {})
     last = window.send_times(now, hand_written_calls)
-    minimum = last - started_at + TEARDOWN_RESERVE_S + 1.0
+    wait = other_routes_wait(other, window.limit, window.window_s)
+    minimum = last + wait - started_at + TEARDOWN_RESERVE_S + 1.0
     budget = Budget(seconds, started_at, window.limit, window.window_s, hand_written_calls,
-                    minimum, examples)
+                    minimum, examples, planned_calls=other)
     if minimum > seconds:
         raise BudgetTooSmall(
             f"RC_TIME_BUDGET={seconds:g} is too small for the hand-written clauses on this "
             f"rate-limited server: about {hand_written_calls} counted visitors.info calls at "
-            f"{window.limit} per {window.window_s:.0f} s need at least {math.ceil(minimum)} s; "
+            f"{window.limit} per {window.window_s:.0f} s"
+            + (f" and {wait:.0f} s of waiting for set-up and clean-up calls" if wait else "")
+            + f" need at least {math.ceil(minimum)} s; "
             f"set RC_TIME_BUDGET={math.ceil(minimum)} or more, or use an account holding "
             "api-bypass-rate-limit"
         )

@@ -42,7 +42,8 @@ class Progress:
         """The figures now; ``final``: the run's cases are over, what was done was the plan."""
         run = self.run
         pacer = run.session.pacer
-        done = pacer.counted.get(f"GET {ENDPOINT}", 0)
+        # Under RC_URL's path prefix, if any (a proxy at /chat).
+        done = pacer.counted.get(getattr(run, "info_route", f"GET {ENDPOINT}"), 0)
         planned = done if final else max(run.planned_info_calls, done)
         now = time.time()
         window = run.info_window()

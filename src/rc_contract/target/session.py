@@ -20,6 +20,7 @@ import requests
 
 from rc_contract.objects import interrupts
 from rc_contract.target.breaker import PROBE_PATH, PROBE_TIMEOUT_S, Breaker
+from rc_contract.target.budget import NotSent
 
 RATE_LIMIT_STATUS = 429
 MAX_RATE_LIMIT_RETRIES = 5
@@ -140,6 +141,10 @@ class Pacer:
         self.waits = 0
         # Called at the start of a wait, about once a second in it (seconds left), 0 at its end.
         self.on_wait: Callable[[float], None] = lambda left: None
+        # RC_TIME_BUDGET's deadline (epoch s) while the run's cases go on: a wait that
+        # would end after it is not made and its request not sent (``NotSent``).
+        self.deadline: float | None = None
+        self.budget_s: float = 0.0
 
     def window(self, route: str) -> tuple[int, float] | None:
         """The route's last known window: (calls remaining, reset epoch s), if limited."""
@@ -151,7 +156,18 @@ class Pacer:
             remaining, reset = self._windows.get(route, (1, 0.0))
         delay = reset - time.time()
         if remaining <= 0 and delay > 0:
+            self._within_budget(route, delay)
             self._sleep(delay, f"rate limit: {route} has no calls left in this window", recorder)
+
+    def _within_budget(self, route: str, delay: float) -> None:
+        """The plan, re-checked on the limiter's headers: no wait past the budget's deadline."""
+        end = time.time() + delay
+        if self.deadline is not None and end > self.deadline:
+            raise NotSent(
+                f"not sent: {route} would wait for the rate limiter until "
+                f"{time.strftime('%H:%M:%S', time.localtime(end))}, past the "
+                f"{self.budget_s:.0f} s budget's deadline; raise RC_TIME_BUDGET or use an "
+                "account holding api-bypass-rate-limit")
 
     def observe(self, route: str, response: requests.Response) -> None:
         headers = response.headers
@@ -173,6 +189,7 @@ class Pacer:
         else:
             match = _WAIT_SECONDS.search(response.text)
             delay = float(match.group(1)) if match else 1.0
+        self._within_budget(route, delay)
         self._sleep(max(delay, 0.05), f"rate limit: 429 on {route}", recorder)
 
     def _sleep(self, delay: float, why: str, recorder: Recorder) -> None:
@@ -210,6 +227,10 @@ class RCSession(requests.Session):
         self.verify = verify
         self.headers["User-Agent"] = "rc-contract"
         self.breaker = Breaker()
+
+    def route(self, method: str, path: str) -> str:
+        """The limiter's key for an API path of this server (RC_URL's path prefix included)."""
+        return _route(method, self.base_url + path)
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         if url.startswith("/"):
