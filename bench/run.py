@@ -13,8 +13,11 @@ One run starts the bundled reference server once and measures, ``--repeat`` time
   and peak memory;
 - the reference server's keep-alive throughput for visitors.info from one client;
 - a limited server: the reference server with Rocket.Chat's limiter on (10 calls a
-  minute) and a ``livechat-agent`` account (no bypass), one run per ``--budgets``
-  value of RC_TIME_BUDGET: wall time, counted requests and fuzz cases run.
+  minute, 5 for visitor registration), one run per ``--budgets`` value of
+  RC_TIME_BUDGET, per account set-up (``--setups``: an admin with the bypass, a
+  livechat-manager or livechat-agent with an unprivileged user given, an account
+  without the bypass that creates the unprivileged user) and per limiter order
+  (``--orders``): wall time, exit code, counted requests, fuzz cases run, clauses judged.
 
 It prints medians, spread and the suite / ``st run`` ratios, and writes them all to
 ``reports/bench.json``. Figures only: nothing here fails on a slow machine (the exit
@@ -22,6 +25,8 @@ code is 1 only when a measured run itself failed).
 
     python bench/run.py [--repeat 3] [--examples 100,1000] [--quick] [--output PATH]
                         [--budgets 120,180] [--limiter-first] [--limited-only]
+                        [--setups agent|all|admin,manager,agent,creator]
+                        [--orders rocket-chat,limiter-first] [--path-prefix]
 """
 
 from __future__ import annotations
@@ -327,51 +332,79 @@ class Tools:
 # -- a rate-limited server ----------------------------------------------------------
 
 LIMITED_PASSWORD = "bench-admin-pw"
-AGENT = ("bench-agent", "bench-agent-pw-1")  # livechat-agent: view-l-room, no bypass
 PLAIN = ("bench-plain", "bench-plain-pw-1")  # user: no view-l-room, for VI-PERM-403
+# An account without the bypass that may create and delete users, as a CI job's own
+# role would be on a staging server (no default role has exactly these).
+CREATOR_ROLE = ("bench-creator", frozenset({"view-l-room", "create-user", "delete-user"}))
+# Account set-ups of a CI job: (the account's roles, the unprivileged user given?).
+# "admin" holds api-bypass-rate-limit: the limiter never counts it.
+SETUPS: dict[str, tuple[list[str], bool]] = {
+    "admin": (["admin"], False),
+    "manager": (["livechat-manager"], True),
+    "agent": (["livechat-agent"], True),
+    "creator": ([CREATOR_ROLE[0]], False),
+}
+ORDERS = {"rocket-chat": False, "limiter-first": True}
 QUICK_LIMITED_WINDOW_MS = 1500
-QUICK_BUDGETS = (12, 30)
+# The first fits the hand-written clauses with no room for generated cases, under load too.
+QUICK_BUDGETS = (16, 30)
 
 
 def limited_run(tools: Tools, budget: int, version: str, window_ms: int,
-                limiter_first: bool) -> dict[str, Any]:
-    """One default run (50 examples) against a fresh limited server, as a limited CI account."""
+                limiter_first: bool, setup: str = "agent", path_prefix: bool = False) -> dict[str, Any]:
+    """One default run (50 examples) against a fresh limited server, as a CI account of ``setup``."""
     from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
 
+    roles, given = SETUPS[setup]
+    account = (f"bench-{setup}", f"bench-{setup}-pw-1")
     server = ReferenceServer(version=version, admin_password=LIMITED_PASSWORD, rate_limit=True,
-                             rate_limit_window_ms=window_ms, limiter_first=limiter_first)
+                             rate_limit_window_ms=window_ms, limiter_first=limiter_first,
+                             variants=["path-prefix"] if path_prefix else [])
+    server.state.roles[CREATOR_ROLE[0]] = CREATOR_ROLE[1]
     with server, requests.Session() as http, tempfile.TemporaryDirectory(prefix="rc-bench-") as reports:
         login = http.post(f"{server.url}/api/v1/login", timeout=REQUEST_TIMEOUT_S,
                           json={"user": "admin", "password": LIMITED_PASSWORD}).json()["data"]
         admin = {"X-User-Id": login["userId"], "X-Auth-Token": login["authToken"]}
-        for (name, password), role in ((AGENT, "livechat-agent"), (PLAIN, "user")):
+        for (name, password), role in ((account, roles), (PLAIN, ["user"])):
             http.post(f"{server.url}/api/v1/users.create", headers=admin, timeout=REQUEST_TIMEOUT_S,
                       json={"username": name, "name": name, "password": password,
-                            "email": f"{name}@example.invalid", "roles": [role]}).raise_for_status()
+                            "email": f"{name}@example.invalid", "roles": role}).raise_for_status()
         server.app.reset_stats()
-        env = dict(tools.env, RC_URL=server.url, RC_USER=AGENT[0], RC_PASSWORD=AGENT[1],
-                   RC_UNPRIVILEGED_USER=PLAIN[0], RC_UNPRIVILEGED_PASSWORD=PLAIN[1],
+        env = dict(tools.env, RC_URL=server.url, RC_USER=account[0], RC_PASSWORD=account[1],
                    RC_REFERENCE_VERSION=version, RC_TIME_BUDGET=str(budget),
                    RC_EXTERNAL_IDS_VISITOR=SEEDED_EXTERNAL_IDS_VISITOR_ID, RC_REPORT_DIR=reports)
+        if given:
+            env.update(RC_UNPRIVILEGED_USER=PLAIN[0], RC_UNPRIVILEGED_PASSWORD=PLAIN[1])
         sample, output = measure(tools.suite_command(), env, ROOT,
                                  timeout=budget + 2 * window_ms / 1000 + 120)
-        _report_failure(f"rc-contract run (limited, {budget} s budget)", sample, output)
+        _report_failure(f"rc-contract run (limited, {setup}, {budget} s budget)", sample, output)
         stats = server.app.stats()
         summary_file = Path(reports) / "summary.json"
         summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
     clauses = summary.get("clauses", [])
     budget_report = summary.get("budget") or {}
+    # What the limiter counted for this account: nothing for one that bypasses it.
+    limited = not (summary.get("rate_limit") or {}).get("bypass", False)
+    counted = stats["counted"] if limited else {}
     return {
+        "setup": setup,
+        "unprivileged": "given" if given else "created",
+        "order": "limiter-first" if limiter_first else "rocket-chat",
+        "path_prefix": path_prefix,
         "budget_s": budget,
         "wall_s": sample.wall_s,
+        "over_budget_pct": round(100 * (sample.wall_s - budget) / budget, 1),
         "exit_code": sample.exit_code,
-        "counted_info_requests": stats["counted"].get(f"GET {ENDPOINT}", 0),
-        "counted_requests": sum(stats["counted"].values()),
+        "summary_exit_code": summary.get("exit_code"),
+        "counted_info_requests": sum(n for route, n in counted.items() if route.endswith(ENDPOINT)),
+        "counted_requests": sum(counted.values()),
+        "planned_requests": sum((budget_report.get("planned_calls") or {}).values()) or None,
         "fuzz_cases_run": summary.get("fuzz_cases_run"),
         "examples_asked": budget_report.get("examples_asked"),
         "clauses_judged": sum(c["outcome"] in ("passed", "failed") for c in clauses),
         "clauses": len(clauses),
         "note": budget_report.get("note"),
+        "usage": budget_report.get("usage"),
     }
 
 
@@ -481,14 +514,17 @@ def print_figures(figures: dict[str, Any]) -> None:
 def print_limited(limited: dict[str, Any]) -> None:
     sys.stdout.write(
         f"-- limited server: limiter on ({limited['calls']} calls per "
-        f"{limited['window_ms'] / 1000:g} s, {limited['order']}), a livechat-agent account, "
-        "default run (50 examples)\n")
+        f"{limited['window_ms'] / 1000:g} s, 5 for visitor registration), default run "
+        "(50 examples)\n")
+    sys.stdout.write(f"{'set-up':<20} {'order':<14} {'budget':>6} {'wall s':>7} {'exit':>4} "
+                     f"{'counted (info)':>14} {'planned':>7} {'fuzz':>4} {'judged':>6}\n")
     for run in limited["runs"]:
+        setup = f"{run['setup']}, {run['unprivileged']}" + (" /chat" if run["path_prefix"] else "")
         sys.stdout.write(
-            f"RC_TIME_BUDGET={run['budget_s']:<5} wall {run['wall_s']:>7.1f} s  exit "
-            f"{run['exit_code']}  counted visitors.info {run['counted_info_requests']:>3}  "
-            f"fuzz cases run {run['fuzz_cases_run']}  clauses judged "
-            f"{run['clauses_judged']}/{run['clauses']}\n")
+            f"{setup:<20} {run['order']:<14} {run['budget_s']:>6} {run['wall_s']:>7.1f} "
+            f"{run['exit_code']:>4} {run['counted_requests']:>7} ({run['counted_info_requests']:>3}) "
+            f"{run['planned_requests'] or '-':>9} {run['fuzz_cases_run'] or 0:>4} "
+            f"{run['clauses_judged']:>3}/{run['clauses']}\n")
 
 
 # -- main --------------------------------------------------------------------------
@@ -508,7 +544,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="RC_TIME_BUDGET values for the limited-server scenario, seconds "
                         "(default 120,180; each run waits for the limiter: minutes)")
     parser.add_argument("--limiter-first", action="store_true",
-                        help="limited server: the limiter before the permission check (PR #41970)")
+                        help="limited server: the limiter before the permission check (PR #41970); "
+                        "the same as --orders limiter-first")
+    parser.add_argument("--orders", default=None,
+                        help="limited server: limiter orders, comma-separated, of "
+                        f"{', '.join(ORDERS)} (default rocket-chat)")
+    parser.add_argument("--setups", default="agent",
+                        help="limited server: account set-ups, comma-separated, of "
+                        f"{', '.join(SETUPS)}, or all (default agent)")
+    parser.add_argument("--path-prefix", action="store_true",
+                        help="limited server: behind a proxy's path prefix (/chat)")
     parser.add_argument("--limited-only", action="store_true",
                         help="only the limited-server scenario")
     args = parser.parse_args(argv)
@@ -519,17 +564,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.repeat = 1
     if args.repeat < 1 or any(n < 1 for n in args.examples):
         parser.error("--repeat and --examples must be at least 1")
+    args.setups = list(SETUPS) if args.setups == "all" else args.setups.split(",")
+    orders = args.orders or ("limiter-first" if args.limiter_first else "rocket-chat")
+    args.orders = orders.split(",")
+    unknown = [s for s in args.setups if s not in SETUPS] + [o for o in args.orders if o not in ORDERS]
+    if unknown:
+        parser.error(f"unknown set-up or order: {', '.join(unknown)}")
     return args
 
 
 def limited_figures(tools: Tools, args: argparse.Namespace) -> dict[str, Any]:
     runs = []
-    for budget in args.budgets:
-        runs.append(limited_run(tools, budget, args.version, args.window_ms, args.limiter_first))
-        sys.stderr.write(f"bench: limited server, {budget} s budget: {runs[-1]['wall_s']:.1f} s\n")
-    return {"calls": DEFAULT_CALLS, "window_ms": args.window_ms,
-            "order": "limiter first" if args.limiter_first else "Rocket.Chat's order",
-            "runs": runs}
+    for setup in args.setups:
+        for order in args.orders:
+            for budget in args.budgets:
+                runs.append(limited_run(tools, budget, args.version, args.window_ms, ORDERS[order],
+                                        setup, args.path_prefix))
+                sys.stderr.write(f"bench: limited server, {setup}, {order}, {budget} s budget: "
+                                 f"{runs[-1]['wall_s']:.1f} s, exit {runs[-1]['exit_code']}\n")
+    return {"calls": DEFAULT_CALLS, "window_ms": args.window_ms, "runs": runs}
 
 
 def main(argv: list[str] | None = None) -> int:

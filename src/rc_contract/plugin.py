@@ -78,6 +78,8 @@ def current_settings(config: pytest.Config) -> Settings | None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(*ids): the clause(s) of spec/clauses.yaml a test enforces")
     config.addinivalue_line("markers", "after_all: runs after every other case (sweeps of the whole run)")
+    config.addinivalue_line("markers", "shares_answer: asks a question an earlier case or the set-up "
+                            "asked, and takes that answer (the time budget plans no call for it)")
     state = State(config)
     config.stash[STATE] = state
     options = {env: config.getoption(_dest(env)) for env in SETTINGS}
@@ -186,6 +188,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     state.run.planned_info_calls = planned.total
     state.run.planned_hand_written = planned.hand_written
     state.run.planned_boundaries = planned.boundaries
+    state.run.planned_generated_tests = planned.generated_tests
     try:
         state.run.start()
     except StartError as exc:
@@ -254,9 +257,10 @@ def planned_info_calls(items: list[pytest.Item], fuzz_examples: int) -> PlannedC
     hand_written = boundaries = generated = 0
     for item in items:
         clauses = set(_clauses(item))
-        # Sweeps over the run's traffic send nothing.
+        # Sweeps over the run's traffic send nothing; a shared answer is not sent again.
         if not clauses or clauses <= _BEFORE_THE_LIMITER - _MAYBE_COUNTED or (
-                item.get_closest_marker("after_all") is not None):
+                item.get_closest_marker("after_all") is not None
+                or item.get_closest_marker("shares_answer") is not None):
             continue
         if _FUZZ not in clauses:
             hand_written += 1

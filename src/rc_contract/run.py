@@ -106,6 +106,7 @@ class Run:
     planned_info_calls: int = 0
     planned_hand_written: int = 0
     planned_boundaries: int = 0
+    planned_generated_tests: int = 1
     budget: Budget | None = None
     # VI-FUZZ's generated cases judged, and those not sent for the budget.
     fuzz_cases_run: int = 0
@@ -394,7 +395,8 @@ class Run:
             raise TargetError(str(exc)) from None
         budget = self.budget
         # The preflight, then what is to come: the generated cases as the plan expects them.
-        generated = budget.estimated_examples + COVERAGE_CASES if budget.estimated_examples else 0
+        generated = self.planned_generated_tests * (
+            budget.estimated_examples + COVERAGE_CASES if budget.estimated_examples else 0)
         budget.planned_calls[self.info_route] = 1 + before_fuzz + self.planned_boundaries + generated
         assert self.session is not None
         self.session.pacer.deadline, self.session.pacer.budget_s = budget.deadline, budget.seconds

@@ -20,6 +20,7 @@ from rc_contract.reports.outcomes import NOTICE_PREFIX
 pytestmark = pytest.mark.clause("VI-TOKEN-ABSENT")
 
 
+@pytest.mark.shares_answer  # VI-OK-SHAPE's known-visitor cases ask the same
 @pytest.mark.parametrize("label", ["a", "b"])
 def test_no_token_for_a_known_visitor(rc, label):
     # Promise: section 8 (8.5 e2e: no `token` key) and the docs' description.

@@ -206,6 +206,33 @@ def test_hand_written_clauses_spend_few_counted_calls(tmp_path):
     assert _summary(tmp_path)["answers_reused"] >= 3
 
 
+@pytest.mark.parametrize("limiter_first", [False, True], ids=["rocket-chat-order", "limiter-first"])
+def test_the_plan_counts_every_counted_call(tmp_path, limiter_first):
+    """The budget plans every call the limiter counts, by route, set-up and clean-up
+    included: never fewer than the run sent (else the budget is no promise), and no more
+    than the 403s Rocket.Chat's order does not count (the unprivileged check, VI-PERM-403's
+    two cases). The hand-written clauses only: no generated case to estimate."""
+    with _limited_server(limiter_first) as server:
+        env = suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
+                        RC_UNPRIVILEGED_PASSWORD=PLAIN[1], RC_TIME_BUDGET="60",
+                        RC_EXTERNAL_IDS_VISITOR=SEEDED_EXTERNAL_IDS_VISITOR_ID)
+        process = start_suite(env, "--ignore", "tests/contract/test_fuzz.py")
+        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT_S)
+        counted = server.app.stats()["counted"]
+    assert process.returncode == 0, stdout[-3000:] + stderr[-2000:]
+    budget = _summary(tmp_path)["budget"]
+    planned = {route: n for route, n in budget["planned_calls"].items()}
+    assert budget["counted_calls"] == {r: n for r, n in counted.items() if r in budget["counted_calls"]}
+    for route, sent in counted.items():
+        assert sent <= planned.get(route, 0), (route, sent, planned)
+    info = f"GET {ENDPOINT}"
+    # At most one over: a near-miss id that has no near miss is not judged, so not sent.
+    uncounted_403s = 0 if limiter_first else 3
+    assert 0 <= planned[info] - counted[info] - uncounted_403s <= 1, (planned, counted)
+    others = {route: n for route, n in planned.items() if route != info}
+    assert others == {route: n for route, n in counted.items() if route != info}, (planned, counted)
+
+
 @pytest.mark.parametrize(("limiter_first", "variants"), [(False, ()), (True, ()), (False, ("path-prefix",))],
                          ids=["rocket-chat-order", "limiter-first", "behind-a-path-prefix"])
 def test_time_budget_sizes_the_fuzzing_and_holds(tmp_path, limiter_first, variants):
