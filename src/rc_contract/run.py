@@ -394,10 +394,13 @@ class Run:
         except BudgetTooSmall as exc:
             raise TargetError(str(exc)) from None
         budget = self.budget
-        # The preflight, then what is to come: the generated cases as the plan expects them.
+        # The preflight, then what is to come, as far as it fits before the deadline: the
+        # generated cases as the plan expects them.
         generated = self.planned_generated_tests * (
             budget.estimated_examples + COVERAGE_CASES if budget.estimated_examples else 0)
-        budget.planned_calls[self.info_route] = 1 + before_fuzz + self.planned_boundaries + generated
+        to_come = before_fuzz + self.planned_boundaries + generated
+        budget.planned_calls[self.info_route] = 1 + min(to_come, window.fit(time.time(),
+                                                                            budget.deadline))
         assert self.session is not None
         self.session.pacer.deadline, self.session.pacer.budget_s = budget.deadline, budget.seconds
 
