@@ -278,7 +278,7 @@ class Run:
             # this IP took the windows): the budget cannot be kept.
             self.close()
             raise StartError(self.redactor.text(
-                f"cannot keep RC_TIME_BUDGET={self.settings.time_budget_s:g}: the set-up's "
+                f"RC_TIME_BUDGET={self.settings.time_budget_s:g} cannot be kept: the set-up's "
                 f"{str(exc).removeprefix('not sent: ')}")) from None
 
     def _start(self) -> None:

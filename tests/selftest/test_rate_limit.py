@@ -288,6 +288,33 @@ def test_budget_too_small_for_the_hand_written_clauses_is_exit_4(tmp_path):
     assert left["visitors"] == []  # it stopped before registering anything
 
 
+def test_a_setup_wait_past_the_deadline_is_exit_4_and_leaves_nothing(tmp_path):
+    """Another client on this IP spent visitor registration's window (5 a minute): the
+    run's registrations would wait past its budget, so it stops (exit 4) and removes what
+    it registered, rather than overrun the budget."""
+    server = ReferenceServer(version="9.0.0", admin_password=ADMIN_PASSWORD, rate_limit=True,
+                             rate_limit_calls=100, rate_limit_window_ms=60_000)
+    add_account(server, *AGENT, ["livechat-agent"])
+    add_account(server, *PLAIN, ["user"])
+    with server:
+        for n in range(4):  # one call is left in the window: the second registration waits
+            requests.post(f"{server.url}/api/v1/livechat/visitor", timeout=5,
+                          json={"visitor": {"token": f"other-client-{n}"}}).raise_for_status()
+        env = suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
+                        RC_UNPRIVILEGED_PASSWORD=PLAIN[1], RC_TIME_BUDGET="40")
+        started = time.monotonic()
+        code, stdout, stderr = _run(env)
+        wall = time.monotonic() - started
+        left = left_behind(server)
+    assert code == 4, stdout[-3000:] + stderr[-2000:]
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in stdout + stderr, stderr
+    assert "RC_TIME_BUDGET=40 cannot be kept: the set-up's POST /api/v1/livechat/visitor would " \
+        "wait" in lines[0], lines[0]
+    # The other client's four visitors stay; the one the run registered is removed.
+    assert wall < 40 and len(left["visitors"]) == 4, left
+
+
 def test_window_arithmetic():
     window = Window(limit=10, window_s=60, remaining=9, reset_at=1060.0)
     assert window.send_times(1000.0, 9) == 1000.0
