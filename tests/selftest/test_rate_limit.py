@@ -70,7 +70,7 @@ class _OtherClient:
     could not foresee."""
 
     def __init__(self, server: ReferenceServer, before_calls: set[int],
-                 of_user: str | None = None) -> None:
+                 of_user: str | None = None, window_calls: int = CALLS) -> None:
         user = server.state.user_by_name(AGENT[0])
         assert user is not None
         token = server.state.issue_token(user)
@@ -87,7 +87,7 @@ class _OtherClient:
                     and (of is None or request.headers.get("x-user-id") == of._id)):
                 self._seen += 1
                 if self._seen in self.before_calls:
-                    for _ in range(CALLS):
+                    for _ in range(window_calls):
                         self.calls += 1
                         handle(Request("GET", ENDPOINT, "visitorId=x", self.headers))
             return handle(request)
@@ -313,6 +313,31 @@ def test_a_setup_wait_past_the_deadline_is_exit_4_and_leaves_nothing(tmp_path):
         "wait" in lines[0], lines[0]
     # The other client's four visitors stay; the one the run registered is removed.
     assert wall < 40 and len(left["visitors"]) == 4, left
+
+
+def test_a_wait_past_the_deadline_mid_run_is_not_made(tmp_path):
+    """Another client spends the window mid-run, so the next call would wait a minute,
+    past the budget's deadline: the rest is not sent (skips: those clauses are not judged),
+    the run ends within its budget, removes what it created and says so."""
+    server = ReferenceServer(version="9.0.0", admin_password=ADMIN_PASSWORD, rate_limit=True,
+                             rate_limit_calls=100, rate_limit_window_ms=60_000)
+    add_account(server, *AGENT, ["livechat-agent"])
+    add_account(server, *PLAIN, ["user"])
+    with server:
+        _OtherClient(server, before_calls={12}, of_user=AGENT[0], window_calls=100)
+        env = suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
+                        RC_UNPRIVILEGED_PASSWORD=PLAIN[1], RC_TIME_BUDGET="30")
+        started = time.monotonic()
+        code, stdout, stderr = _run(env)
+        wall = time.monotonic() - started
+        left = left_behind(server)
+    summary = _summary(tmp_path)
+    assert code == 0, stdout[-3000:] + stderr[-2000:]
+    assert wall < 30 and left["visitors"] == [], (wall, left)
+    assert summary["budget"]["within"] is True and summary["rate_limited"] >= 1
+    unjudged = [c for c in summary["clauses"] if c["message"].startswith("not sent")]
+    assert unjudged and all(c["outcome"] == "skipped" for c in unjudged), summary["clauses"]
+    assert "past the 30 s budget's deadline" in unjudged[0]["message"]
 
 
 def test_window_arithmetic():
