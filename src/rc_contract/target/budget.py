@@ -131,15 +131,14 @@ class Budget:
     def usage(self) -> str:
         """Planned against used, for the terminal and summary.md."""
         planned = sum(self.planned_calls.values())
-        text = f"time budget {self.seconds:.0f} s"
-        if self.used_s is not None:
-            used = sum((self.used_calls or {}).values())
-            over = self.used_s > self.seconds
-            text += (f": the run took {self.used_s:.0f} s ({'OVER' if over else 'within'} it); "
-                     f"counted calls {used} of {planned} planned")
-        else:
-            text += f": counted calls {planned} planned"
-        return text + f", at {self.limit} per route per {self.window_s:.0f} s"
+        info = next((r for r in self.planned_calls if r.endswith("/visitors.info")), "")
+        if self.used_s is None:
+            return f"time budget {self.seconds:.0f} s: {planned} counted calls planned"
+        used = self.used_calls or {}
+        over = "OVER it" if self.used_s > self.seconds else "within it"
+        return (f"time budget {self.seconds:.0f} s: the run took {self.used_s:.0f} s, {over}; "
+                f"counted calls: {sum(used.values())} sent of {planned} planned (visitors.info "
+                f"{used.get(info, 0)} of {self.planned_calls.get(info, 0)})")
 
     def line(self, examples: int) -> str:
         """What the preflight expects of the budget, for the terminal."""
