@@ -330,7 +330,7 @@ LIMITED_PASSWORD = "bench-admin-pw"
 AGENT = ("bench-agent", "bench-agent-pw-1")  # livechat-agent: view-l-room, no bypass
 PLAIN = ("bench-plain", "bench-plain-pw-1")  # user: no view-l-room, for VI-PERM-403
 QUICK_LIMITED_WINDOW_MS = 1500
-QUICK_BUDGETS = (12, 30)
+QUICK_BUDGETS = (18, 30)  # the shorter still leaves generated cases after the hand-written ones
 
 
 def limited_run(tools: Tools, budget: int, version: str, window_ms: int,
