@@ -419,9 +419,11 @@ class Run:
                 "the account lacks the view-l-room permission; use an account with a role that "
                 "holds it (admin, livechat-manager, livechat-monitor or livechat-agent)"
             )
+        saw = ("403 as well, not both with the documented body" if second.status_code == 403
+               else str(second.status_code))
         self._setting_notice(
-            f"a request without visitorId was answered 403, but visitorId= was answered "
-            f"{second.status_code}: the server breaks VI-PARAM-MISSING (or VI-PERM-403); the "
+            f"a request without visitorId was answered 403, and visitorId= {saw}: the server "
+            "breaks VI-PARAM-MISSING (or VI-PERM-403); the "
             "account of RC_USER/RC_PASSWORD (or RC_USER_ID/RC_AUTH_TOKEN) might also lack "
             "view-l-room"
         )
