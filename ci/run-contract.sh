@@ -47,7 +47,7 @@ esac
 
 # An input left empty is not a setting (the action passes every input, set or not).
 for name in RC_USER RC_PASSWORD RC_USER_ID RC_AUTH_TOKEN RC_UNPRIVILEGED_USER \
-        RC_UNPRIVILEGED_PASSWORD RC_FUZZ_EXAMPLES RC_SERVER_VERSION RC_CONTRACT_VERSION \
+        RC_UNPRIVILEGED_PASSWORD RC_AGENT_USER RC_AGENT_PASSWORD RC_FUZZ_EXAMPLES RC_SERVER_VERSION RC_CONTRACT_VERSION \
         RC_EXTERNAL_IDS_VISITOR RC_TIMEOUT; do
     eval "value=\${$name:-}"
     [ -n "$value" ] || unset "$name"

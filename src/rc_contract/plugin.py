@@ -80,6 +80,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "after_all: runs after every other case (sweeps of the whole run)")
     config.addinivalue_line("markers", "shares_answer: asks a question an earlier case or the set-up "
                             "asked, and takes that answer (the time budget plans no call for it)")
+    config.addinivalue_line("markers", "budgeted: a hand-written case sent only while it fits "
+                            "RC_TIME_BUDGET on a limited server, planned with VI-FUZZ's boundaries")
     state = State(config)
     config.stash[STATE] = state
     options = {env: config.getoption(_dest(env)) for env in SETTINGS}
@@ -149,8 +151,14 @@ def pytest_collection_modifyitems(
     # The hand-written clauses first: on a limited server they must all run, and the
     # fuzzing (boundary queries, then generated cases) gets what is left of the time
     # budget. Sweeps over the whole run's traffic go last, after every request was sent.
+    # Budgeted hand-written cases come after the others, before the fuzzing.
     items.sort(key=lambda item: (item.get_closest_marker("after_all") is not None,
-                                 _is_fuzz(item), _is_generated(item)))
+                                 _is_fuzz(item) or _is_budgeted(item), _is_fuzz(item),
+                                 _is_generated(item)))
+
+
+def _is_budgeted(item: pytest.Item) -> bool:
+    return item.get_closest_marker("budgeted") is not None
 
 
 def _is_fuzz(item: pytest.Item) -> bool:
@@ -262,7 +270,7 @@ def planned_info_calls(items: list[pytest.Item], fuzz_examples: int) -> PlannedC
                 item.get_closest_marker("after_all") is not None
                 or item.get_closest_marker("shares_answer") is not None):
             continue
-        if _FUZZ not in clauses:
+        if _FUZZ not in clauses and not _is_budgeted(item):
             hand_written += 1
         elif _is_generated(item):
             generated += 1

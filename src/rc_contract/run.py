@@ -21,7 +21,8 @@ from rc_contract.configuration.paths import ENDPOINT
 from rc_contract.configuration.settings import Credentials, Settings
 from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_catalogue
 from rc_contract.contract.catalogue import DEFAULT_CASE, Expectation
-from rc_contract.contract.judge import Notices
+from rc_contract.contract.judge import Notices, NotJudged
+from rc_contract.contract.leaks import Secret
 from rc_contract.contract.releases import Releases, UnsupportedVersion, load_releases
 from rc_contract.contract.versions import RCVersion
 from rc_contract.objects import interrupts
@@ -43,6 +44,12 @@ from rc_contract.target.ratelimit import RateLimitPlan, plan_rate_limit
 from rc_contract.target.redact import Redactor
 from rc_contract.target.reference_process import ReferenceProcess, TargetError
 from rc_contract.target.session import Pacer, RCSession, Recorder, TransportError, json_object
+
+# VI-PERM-403's question for a user without view-l-room (Rocket.Chat's own e2e test sends it).
+PERMISSION_PROBE_ID = "invalid"
+
+# Roles beyond view-l-room: VI-PERM-403 also reads a visitor as an account without them.
+PRIVILEGED_ROLES = frozenset({"admin", "livechat-manager"})
 
 # The visitors the cases need: two that stay (so a fault that answers every
 # request with one visitor shows), and one the not-found case removes.
@@ -99,6 +106,19 @@ class Run:
     external_ids_visitor: str | None = None
     # The existing user without view-l-room, when the target provides one.
     unprivileged_given: Credentials | None = None
+    # VI-PERM-403's other half: an account holding view-l-room without an admin or
+    # manager role (the run's own account when it is one), or why there is none.
+    agent_auth: dict[str, str] = field(default_factory=dict)
+    agent_source: str = ""
+    agent_missing: str = ""
+    # Every secret the run knows, by kind: no answer may carry one (leaks.find_secrets).
+    secrets: list[Secret] = field(default_factory=list)
+    # Start-up answers that break the contract while a setting may also be wrong: one
+    # line each naming the setting, said at the start and in the reports.
+    setting_notices: list[str] = field(default_factory=list)
+    # Answers the start-up checks read about a known visitor: (setting, id, response),
+    # judged by VI-OK-SHAPE like any other.
+    startup_visitors: list[tuple[str, str, requests.Response]] = field(default_factory=list)
     rate_limit_bypass: bool | None = None
     rate_limit: RateLimitPlan | None = None
     # visitors.info calls the collected cases will send (set by the plugin before start):
@@ -211,6 +231,22 @@ class Run:
         self.keep(asked, response)
         return response
 
+    def ask_if_fits(
+        self,
+        query: str | None = None,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response | None:
+        """``ask`` for a budgeted case: None when the question would have to be sent past
+        RC_TIME_BUDGET's deadline on a limited server (an answer already received serves)."""
+        assert self.session is not None
+        url = self.session.base_url + ENDPOINT + (f"?{query}" if query is not None else "")
+        asked = question("GET", url, params, self.auth if headers is None else headers)
+        if self.answers.peek(asked, self._removed_ids()) or self.fuzz_call_fits():
+            return self.ask(query, params=params, headers=headers)
+        return None
+
     def recall(self, asked: Question) -> Any:
         """The recorded answer to ``asked``, noted as served to the current case; else None."""
         known = self.answers.recall(asked, self._removed_ids())
@@ -313,6 +349,7 @@ class Run:
         self.session.auth = settings.url_auth
         self.auth = login(self.session, credentials, "RC_USER/RC_PASSWORD")
         self.redactor.add(self.auth["X-Auth-Token"])
+        self._know_secrets(credentials)
 
         if settings.server_version:
             self.detected = DetectedVersion(settings.server_version, "RC_SERVER_VERSION")
@@ -330,9 +367,30 @@ class Run:
         # The user first: an account without create-user stops the run before
         # anything else was created.
         self._unprivileged_user()
+        self._agent()
         for label in VISITOR_LABELS:
             self.objects.register_visitor(label)
         self._recheck_budget()
+
+    def _know_secrets(self, credentials: Credentials) -> None:
+        """The account's secrets, by kind: a hit in an answer names the kind, never the value."""
+        if credentials.auth_token:
+            self.secrets.append(Secret("the account's personal access token (RC_AUTH_TOKEN)",
+                                       credentials.auth_token))
+        else:
+            self.secrets.append(Secret("the account's auth token", self.auth["X-Auth-Token"]))
+        if credentials.password:
+            self.secrets.append(Secret("the account's password", credentials.password))
+        if self.settings.url_auth:
+            self.secrets.append(Secret("the password in RC_URL", self.settings.url_auth[1]))
+        if self.reference is not None and self.reference.admin_password != credentials.password:
+            self.secrets.append(Secret("the reference server's admin password",
+                                       self.reference.admin_password))
+
+    def _know_user(self, user: User, auth: dict[str, str], who: str) -> None:
+        self.secrets += [Secret(f"{who}'s password", user.password),
+                         Secret(f"{who}'s auth token", auth["X-Auth-Token"])]
+        self.redactor.add(auth["X-Auth-Token"])
 
     def _judge_version(self) -> None:
         """Which contract judges the server; a version the suite cannot judge stops the run."""
@@ -359,10 +417,7 @@ class Run:
                 "visitors.info refused the account's credentials (401) right after login"
             )
         if response.status_code == 403:
-            raise TargetError(
-                "the account lacks the view-l-room permission; use an account with a role that "
-                "holds it (admin, livechat-manager, livechat-monitor or livechat-agent)"
-            )
+            response = self._tell_403_apart(response)
         # Any other answer (even a wrong one) is for the cases to judge.
         planned = max(self.planned_info_calls, 1)
         self.rate_limit = plan_rate_limit(response.headers, planned)
@@ -375,6 +430,43 @@ class Run:
         self.notify(self.rate_limit.line())
         if self.budget is not None:
             self.notify(self.budget.line(self.settings.fuzz_examples))
+
+    def _tell_403_apart(self, refused: requests.Response) -> requests.Response:
+        """A 403 to the preflight: an account without view-l-room, or a server that refuses
+        a missing visitorId with 403 (a VI-PARAM-MISSING break)? One more question tells:
+        VI-NOT-FOUND's ``visitorId=`` (its case then takes the answer), which a correct
+        server answers 403 only for an account without the permission. Exit 4 only when
+        both answers are the documented 403."""
+        second = self.ask("visitorId=")
+        if self._documented(refused, "VI-PERM-403") and self._documented(second, "VI-PERM-403"):
+            raise TargetError(
+                "the account lacks the view-l-room permission; use an account with a role that "
+                "holds it (admin, livechat-manager, livechat-monitor or livechat-agent)"
+            )
+        saw = ("403 as well, not both with the documented body" if second.status_code == 403
+               else str(second.status_code))
+        self._setting_notice(
+            f"a request without visitorId was answered 403, and visitorId= {saw}: the server "
+            "breaks VI-PARAM-MISSING (or VI-PERM-403); the "
+            "account of RC_USER/RC_PASSWORD (or RC_USER_ID/RC_AUTH_TOKEN) might also lack "
+            "view-l-room"
+        )
+        # Its headers show the limiter, when the 403 (written before the limiter) did not.
+        return second if second.status_code != 403 else refused
+
+    def _documented(self, response: requests.Response, clause: str) -> bool:
+        """Whether the answer is the one the clause's expectation documents, exactly."""
+        from rc_contract.contract.checks import Answer, check_one_of
+
+        try:
+            check_one_of(Answer.of(response), self.expectations(clause), clause, self.document)
+        except (AssertionError, NotJudged):
+            return False
+        return True
+
+    def _setting_notice(self, line: str) -> None:
+        self.setting_notices.append(line)
+        self.notify(f"notice: {line}")
 
     def _plan_budget(self) -> None:
         """On a limited server: do the hand-written clauses fit RC_TIME_BUDGET, and how much fuzzing?
@@ -461,43 +553,126 @@ class Run:
         self.unprivileged_auth = login(
             self.session, Credentials(user=user.username, password=user.password), setting
         )
-        self.redactor.add(self.unprivileged_auth["X-Auth-Token"])
+        self._know_user(user, self.unprivileged_auth,
+                        "RC_UNPRIVILEGED_USER" if given else "the user the run created")
         if given:
             self._check_unprivileged(user.username)
+
+    def _agent(self) -> None:
+        """VI-PERM-403's other half: an account holding view-l-room with neither an admin nor
+        a manager role. The run's own account when it is one (its answers serve, no call
+        more); else RC_AGENT_USER; else a livechat-agent created for the run when the
+        account may create users; else that half is not judged, and says why."""
+        assert self.session is not None and self.objects is not None
+        own = self._roles(self.auth)
+        if own is not None and not own & PRIVILEGED_ROLES:
+            self.agent_auth = self.auth
+            self.agent_source = f"the run's own account (roles: {', '.join(sorted(own)) or 'none'})"
+            return
+        given = self.settings.agent
+        if given:
+            user = User(label="agent", username=given.user or "", password=given.password or "",
+                        created_by_run=False)
+            auth = login(self.session, Credentials(user=user.username, password=user.password),
+                         "RC_AGENT_USER/RC_AGENT_PASSWORD")
+            self._know_user(user, auth, "RC_AGENT_USER")
+            self.agent_auth, self.agent_source = auth, f"RC_AGENT_USER {user.username!r}"
+            roles = self._roles(auth) or set()
+            if roles & PRIVILEGED_ROLES:
+                raise TargetError(
+                    f"RC_AGENT_USER {user.username!r} has the role(s) "
+                    f"{', '.join(sorted(roles & PRIVILEGED_ROLES))}; give a user whose roles hold "
+                    "view-l-room without admin or livechat-manager (livechat-agent), or unset "
+                    "RC_AGENT_USER and RC_AGENT_PASSWORD to have one created"
+                )
+            return
+        try:
+            user = self.objects.create_user("agent", roles=("livechat-agent",))
+        except SetupError as exc:
+            self.agent_missing = (f"{exc}; set RC_AGENT_USER and RC_AGENT_PASSWORD to a "
+                                  "livechat-agent")
+            return
+        auth = login(self.session, Credentials(user=user.username, password=user.password),
+                     "the livechat-agent created for the run")
+        self._know_user(user, auth, "the livechat-agent the run created")
+        self.agent_auth, self.agent_source = auth, "a livechat-agent created for the run"
+
+    def _roles(self, auth: dict[str, str]) -> set[str] | None:
+        """The roles ``GET /api/v1/me`` gives the account; None when it does not say."""
+        assert self.session is not None
+        response = self.session.get("/api/v1/me", headers=auth)
+        roles = json_object(response).get("roles")
+        if response.status_code != 200 or not isinstance(roles, list):
+            return None
+        return {str(role) for role in roles}
 
     def _check_unprivileged(self, username: str) -> None:
         """A given RC_UNPRIVILEGED_USER must lack view-l-room, or VI-PERM-403 judges nothing
         but the configuration. A user the run created has the plain `user` role: if the
         server serves it, that is the server's fault, for VI-PERM-403 to report."""
-        response = self.info(params={"visitorId": "rc-contract-preflight"},
-                             headers=self.unprivileged_auth)
-        if response.status_code != 403:
+        # VI-PERM-403's own question (its case then takes the answer).
+        response = self.ask(params={"visitorId": PERMISSION_PROBE_ID},
+                            headers=self.unprivileged_auth)
+        if response.status_code == 403:
+            return  # documented or not, VI-PERM-403 judges it
+        if self._documented(response, "VI-NOT-FOUND"):
             raise TargetError(
                 f"RC_UNPRIVILEGED_USER {username!r} holds view-l-room (visitors.info answered "
                 f"{response.status_code}, not 403); give a user whose roles lack it (only 'user'), "
                 "or unset RC_UNPRIVILEGED_USER and RC_UNPRIVILEGED_PASSWORD to have one created"
             )
+        self._setting_notice(
+            f"RC_UNPRIVILEGED_USER {username!r} got visitors.info answer {response.status_code}, "
+            "neither the 403 of a user without view-l-room nor the answer of one holding it: the "
+            "server breaks VI-PERM-403; RC_UNPRIVILEGED_USER might also hold view-l-room"
+        )
 
     def _check_external_ids_visitor(self) -> None:
-        """A given RC_EXTERNAL_IDS_VISITOR must name a visitor that carries externalIds."""
-        given = self.settings.external_ids_visitor
+        """A given RC_EXTERNAL_IDS_VISITOR must name a visitor that carries externalIds.
+
+        Exit 4 only for what a correct server answers to a wrong setting (the exact
+        visitor-not-found; the visitor, whole, without externalIds). Any other answer
+        breaks the contract whatever the setting: VI-OK-SHAPE judges it, the run goes on,
+        and a notice names the setting as a possible cause. The reference server's seeded
+        visitor is checked the same way (it is known to be there: never exit 4).
+        """
+        given, setting = self.settings.external_ids_visitor, "RC_EXTERNAL_IDS_VISITOR"
+        if not given and self.reference is not None and self.external_ids_visitor and (
+                self.catalogue["VI-EXTIDS-SHAPE"].applies_to(self.contract_version)):
+            given, setting = self.external_ids_visitor, "the reference server's seeded visitor"
         if not given:
             return
         # The same question as VI-EXTIDS-SHAPE's case, which then takes this answer.
         response = self.ask(params={"visitorId": given})
+        self.startup_visitors.append((setting, given, response))
         body = json_object(response)
         visitor = body.get("visitor")
-        if response.status_code != 200 or not isinstance(visitor, dict):
-            raise TargetError(
-                f"RC_EXTERNAL_IDS_VISITOR={given!r} names no visitor on the server (visitors.info "
-                f"answered {response.status_code}); set it to the id of a visitor an omnichannel "
-                "app linked, or unset it"
-            )
-        if not visitor.get("externalIds"):
-            raise TargetError(
-                f"RC_EXTERNAL_IDS_VISITOR={given!r} names a visitor without externalIds; set it to "
-                "the id of a visitor an omnichannel app linked (8.4.0 and later), or unset it"
-            )
+        whole = (response.status_code == 200 and body.get("success") is True
+                 and isinstance(visitor, dict) and visitor.get("_id") == given)
+        if whole and visitor.get("externalIds"):
+            return
+        wrong_setting = None
+        if whole:
+            wrong_setting = (f"{setting}={given!r} names a visitor without externalIds; set it to "
+                             "the id of a visitor an omnichannel app linked (8.4.0 and later), or "
+                             "unset it")
+        elif self._documented(response, "VI-NOT-FOUND"):
+            wrong_setting = (f"{setting}={given!r} names no visitor on the server (visitors.info "
+                             f"answered {response.status_code} visitor-not-found); set it to the id "
+                             "of a visitor an omnichannel app linked, or unset it")
+        if wrong_setting and self.reference is None:
+            raise TargetError(wrong_setting)
+        if self.reference is not None:
+            # The reference server's own visitor: no setting can be at fault.
+            self.notify(f"notice: {setting} {given!r}: visitors.info answered "
+                        f"{response.status_code}, not the visitor whole: VI-OK-SHAPE judges it")
+            return
+        self._setting_notice(
+            f"{setting}={given!r}: visitors.info answered {response.status_code}, neither "
+            "visitor-not-found nor 200 {\"visitor\": {\"_id\": <that id>, ...}, \"success\": "
+            "true}, the answers a correct server gives: VI-OK-SHAPE judges it; "
+            f"{setting} might also name no visitor an omnichannel app linked"
+        )
 
     # -- tear-down ------------------------------------------------------------
     def close(self) -> None:
@@ -547,11 +722,13 @@ class Run:
 
     def _logout(self) -> None:
         assert self.session is not None
-        created = bool(self.objects and any(u.created_by_run for u in self.objects.users))
+        created = {u.label for u in self.objects.users if u.created_by_run} if self.objects else set()
         sessions = []
         # A deleted user's tokens die with it; a given user's login is closed.
-        if self.unprivileged_auth and not created:
+        if self.unprivileged_auth and "unprivileged" not in created:
             sessions.append(self.unprivileged_auth)
+        if self.agent_auth and self.agent_auth is not self.auth and "agent" not in created:
+            sessions.append(self.agent_auth)
         # A personal access token must survive the run: never log it out.
         if self.auth and not self.settings.credentials.auth_token:
             sessions.append(self.auth)

@@ -11,6 +11,7 @@ real visitor id appears, a server that skips validation answers 200.
 import pytest
 
 from rc_contract.contract.checks import Answer, judge_answer
+from rc_contract.contract.fuzz import GENERIC_PARAMETERS
 
 
 def _check(rc, clause_id, response):
@@ -53,6 +54,24 @@ def test_unknown_extra_parameter(rc, extra):
     # 400 must NOT have additional properties).
     parameter = {"unknown-name": "rcContract=1", "cache-buster": "_=1764000000000"}[extra]
     _check(rc, "VI-PARAM-EXTRA", rc.ask(f"visitorId={rc.visitors['a'].id}&{parameter}"))
+
+
+@pytest.mark.clause("VI-PARAM-EXTRA")
+@pytest.mark.budgeted  # on a limited server: sent while RC_TIME_BUDGET holds it
+@pytest.mark.parametrize("name", list(GENERIC_PARAMETERS))
+def test_generic_parameter(rc, name):
+    """Rocket.Chat's older REST layer honoured fields, sort, query, count and offset on many
+    routes (``fields``, a projection, was a way to read hidden fields such as ``token``):
+    here each is an extra parameter like any other, refused, and changes nothing."""
+    # Promise: section 1 and 4 (the validator's `additionalProperties: false`; any extra
+    # parameter: 400 must NOT have additional properties). Each alone, with a real id, as
+    # VI-FUZZ's boundary query of the same name sends it: one answer serves both.
+    parameter, value = GENERIC_PARAMETERS[name]
+    response = rc.ask_if_fits(params={"visitorId": rc.visitors["a"].id, parameter: value})
+    if response is None:
+        pytest.skip(f"not sent: {parameter}= would go out after the {rc.budget.seconds:.0f} s "
+                    "budget's deadline on a limited server; raise RC_TIME_BUDGET")
+    _check(rc, "VI-PARAM-EXTRA", response)
 
 
 @pytest.mark.clause("VI-PARAM-TYPE")

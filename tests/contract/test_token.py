@@ -59,7 +59,8 @@ def _report_observed(rc, returned):
 
 @pytest.mark.after_all
 def test_token_value_in_no_answer_of_the_run(rc, request):
-    """Every visitors.info answer of the run, error paths and fuzzing included."""
+    """Every visitors.info answer of the run, error paths and fuzzing included: no visitor
+    token, nor any secret of the run's accounts (auth tokens, passwords)."""
     if not rc.token_must_be_absent:
         pytest.skip(f"the token may be returned on {rc.contract_version}: see the known-visitor case")
     # Promise: the docs (the token is obtained from registration only): no answer of the
@@ -70,14 +71,16 @@ def test_token_value_in_no_answer_of_the_run(rc, request):
     leaks = []
     for exchange in exchanges:
         # The same check as the known-visitor cases and the fuzz check: status reason,
-        # every header, the body at any depth, in any encoding (rc_contract/contract/leaks.py).
+        # every header, the body at any depth, in any encoding (rc_contract/contract/leaks.py),
+        # for the visitors' tokens and every other secret of the run (named by kind).
         try:
-            check_no_token(Answer.of_exchange(exchange), rc.registered_tokens)
+            check_no_token(Answer.of_exchange(exchange), rc.registered_tokens, rc.secrets)
         except AssertionError as exc:
             leaks.append((exchange, str(exc)))
     if leaks:
         # Each distinct request once (a case may send the same query twice).
         distinct = {f"{request_line(e)}: {why}": e for e, why in leaks}
         raise Offending(
-            f"{len(leaks)} of {len(exchanges)} answer(s) carry a visitor token: "
+            f"{len(leaks)} of {len(exchanges)} answer(s) carry a visitor token or another "
+            "secret of the run: "
             + "; ".join(list(distinct)[:5]), list(distinct.values()))

@@ -43,7 +43,7 @@ def test_quick_bench_writes_every_figure(tmp_path):
     # The limited-server scenario (a short window in quick mode): two budgets, every
     # clause judged, the fuzzing sized to each.
     limited = figures["limited"]
-    assert [run["budget_s"] for run in limited["runs"]] == [16, 30]
+    assert [run["budget_s"] for run in limited["runs"]] == [18, 30]
     for run in limited["runs"]:
         assert run["exit_code"] == 0 and run["clauses_judged"] == run["clauses"] > 0
         assert run["counted_info_requests"] > 0 and run["fuzz_cases_run"] > 0

@@ -678,7 +678,14 @@ def probe_world() -> Iterator[World]:
         world = build_world(server)
         # A second visitor with an address, whose data a fault may mix into the first's.
         register(server.url, "tok-other-1", name="Other Visitor", email="other@example.org")
+        # A livechat-agent (view-l-room, no manager role) and a name beyond ASCII (issue 19).
+        create_user(server.url, world.admin, "probeagent", ["livechat-agent"])
+        _PROBE_EXTRA["agent"] = login(server.url, "probeagent", "pw-probeagent")
+        _PROBE_EXTRA["rich"] = register(server.url, "tok-rich-1", name='Zoë 访客 🚀 <&"\\>')["_id"]
         yield world
+
+
+_PROBE_EXTRA: dict[str, Any] = {}
 
 
 def probes(w: World) -> list[tuple[str, str, dict[str, str]]]:
@@ -710,6 +717,9 @@ def probes(w: World) -> list[tuple[str, str, dict[str, str]]]:
         (VI, "visitorId=" + "a" * 30, admin),
         (VI, "visitorId=%C3%BCnicode", admin),
         (VI, "visitorId=a.b%20c", admin),
+        (VI, f"visitorId={known}&fields=%7B%22token%22%3A1%7D", admin),
+        *([(VI, f"visitorId={known}", _PROBE_EXTRA["agent"]),
+           (VI, f"visitorId={_PROBE_EXTRA['rich']}", admin)] if _PROBE_EXTRA else []),
         ("/api/info", "", {}),
         ("/api/v1/me", "", admin),
         ("/api/v1/users.info", "username=plain", admin),

@@ -49,6 +49,10 @@ SETTINGS: dict[str, Setting] = {
                 "an existing user without view-l-room; unset: one is created and deleted"),
         Setting("RC_UNPRIVILEGED_PASSWORD", "--rc-unprivileged-password",
                 "password of RC_UNPRIVILEGED_USER"),
+        Setting("RC_AGENT_USER", "--rc-agent-user",
+                "an existing user holding view-l-room without an admin or livechat-manager role "
+                "(a livechat-agent); unset: one is created and deleted when the account may"),
+        Setting("RC_AGENT_PASSWORD", "--rc-agent-password", "password of RC_AGENT_USER"),
         Setting("RC_EXTERNAL_IDS_VISITOR", "--rc-external-ids-visitor",
                 "id of a visitor known to carry externalIds"),
         Setting("RC_SERVER_VERSION", "--rc-server-version", "skip version detection"),
@@ -107,6 +111,8 @@ class Settings:
     # user and password from RC_URL's userinfo (removed from ``url``): HTTP basic auth.
     url_auth: tuple[str, str] | None = field(default=None, repr=False)
     time_budget_s: float = DEFAULT_TIME_BUDGET_S
+    # An existing livechat-agent (VI-PERM-403's other half); None: created when possible.
+    agent: Credentials | None = None
 
     @property
     def uses_reference(self) -> bool:
@@ -118,6 +124,8 @@ class Settings:
             found.append(self.url_auth[1])
         if self.unprivileged:
             found.append(self.unprivileged.password)
+        if self.agent:
+            found.append(self.agent.password)
         return [s for s in found if s]
 
 
@@ -212,7 +220,8 @@ def _credentials(values: Mapping[str, str | None],
 
 # Settings that only mean something for a server of one's own (RC_URL).
 _NEED_URL = ("RC_USER", "RC_PASSWORD", "RC_USER_ID", "RC_AUTH_TOKEN", "RC_UNPRIVILEGED_USER",
-             "RC_UNPRIVILEGED_PASSWORD", "RC_EXTERNAL_IDS_VISITOR")
+             "RC_UNPRIVILEGED_PASSWORD", "RC_AGENT_USER", "RC_AGENT_PASSWORD",
+             "RC_EXTERNAL_IDS_VISITOR")
 
 
 def _no_settings_without_url(values: Mapping[str, str | None], options: Mapping[str, str | None],
@@ -260,6 +269,16 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
             user=values["RC_UNPRIVILEGED_USER"], password=values["RC_UNPRIVILEGED_PASSWORD"]
         )
 
+    agent = None
+    if values["RC_AGENT_USER"] or values["RC_AGENT_PASSWORD"]:
+        if not (values["RC_AGENT_USER"] and values["RC_AGENT_PASSWORD"]):
+            raise ConfigError(
+                "set both RC_AGENT_USER and RC_AGENT_PASSWORD, or neither (then a user with "
+                "role 'livechat-agent' is created for the run and deleted after it, if the "
+                "account may create users)"
+            )
+        agent = Credentials(user=values["RC_AGENT_USER"], password=values["RC_AGENT_PASSWORD"])
+
     fuzz_text = values["RC_FUZZ_EXAMPLES"] or str(DEFAULT_FUZZ_EXAMPLES)
     if not fuzz_text.isdigit() or int(fuzz_text) < 1:
         raise ConfigError(
@@ -305,6 +324,7 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
         url=url,
         credentials=credentials,
         unprivileged=unprivileged,
+        agent=agent,
         external_ids_visitor=values["RC_EXTERNAL_IDS_VISITOR"],
         server_version=_version("RC_SERVER_VERSION", values["RC_SERVER_VERSION"]),
         contract_version=_version("RC_CONTRACT_VERSION", values["RC_CONTRACT_VERSION"]),

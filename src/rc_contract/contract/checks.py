@@ -8,6 +8,7 @@ Messages never quote a body whole: a body can hold personal data.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,6 +23,7 @@ from rc_contract.contract.judge import (
     documented_keys,
     documented_visitor_keys,
     judge_expected,
+    secret_problems,
     short,
     unnamed,
 )
@@ -154,6 +156,7 @@ def foreign_of(run: Any) -> Foreign:
         tuple((v.id, v.token, (v.name, v.name.lower(), v.email, v.email.lower(), v.phone))
               for v in visitors),
         frozenset(v.id for v in visitors if v.removed),
+        tuple(getattr(run, "secrets", ())),
     )
 
 
@@ -195,15 +198,19 @@ def token_places(answer: Answer, tokens: list[str]) -> list[str]:
                                                headers=answer.header_map, body=answer.text)]
 
 
-def check_no_token(answer: Answer, tokens: list[str]) -> None:
+def check_no_token(answer: Answer, tokens: list[str],
+                   secrets: Iterable[leaks.Secret] = ()) -> None:
     """No ``token`` key in a returned visitor, and no known token value anywhere in the
-    answer (VI-TOKEN-ABSENT: the sweep, the known-visitor cases and the fuzz check)."""
+    answer (VI-TOKEN-ABSENT: the sweep, the known-visitor cases and the fuzz check); nor
+    any other secret of the run (``secrets``: named by kind, never by value)."""
     if not tokens:
         raise NotJudged("no visitor token is known to the run: nothing to look for")
     places = token_places(answer, tokens)
-    assert not places, (
-        f"the {answer.status} answer contains a visitor's token value: " + ", ".join(places[:5])
-    )
+    problems = [f"the {answer.status} answer contains a visitor's token value: "
+                + ", ".join(places[:5])] if places else []
+    problems += secret_problems(answer.status, secrets, answer.text, answer.header_map,
+                                answer.reason)
+    assert not problems, "; ".join(problems)
     if answer.status == 200:
         body = answer.json()
         visitor = body.get("visitor") if isinstance(body, dict) else None

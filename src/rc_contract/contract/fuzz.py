@@ -201,6 +201,16 @@ def _schemathesis_response(exchange: Any) -> Any:
 LONG_ID_LENGTH = 2048
 
 
+def _generic_parameters() -> dict[str, tuple[str, str]]:
+    """spec/fuzz-boundaries.yaml's generic parameters: boundary name -> (parameter, value)."""
+    found = {}
+    for boundary in boundaries():
+        query = boundary["query"]
+        if boundary.get("generic") and len(query) == 2 and query.get("visitorId") == "{known}":
+            found[boundary["name"]] = next((k, str(v)) for k, v in query.items() if k != "visitorId")
+    return found
+
+
 def boundaries() -> list[dict[str, Any]]:
     """spec/fuzz-boundaries.yaml: the negative and boundary queries, as data."""
     import yaml
@@ -238,3 +248,7 @@ def check_boundary(schema: Any, boundary: dict[str, Any], run: Any) -> None:
         run.budget.boundaries_cut.append(str(boundary["name"]))
         pytest.skip(f"not sent: the query would go out after the {run.budget.seconds:.0f} s "
                     "budget's deadline on a limited server; raise RC_TIME_BUDGET")
+
+
+# Rocket.Chat's generic query parameters (VI-PARAM-EXTRA's cases and VI-FUZZ's boundaries).
+GENERIC_PARAMETERS = _generic_parameters()

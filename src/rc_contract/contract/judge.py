@@ -143,6 +143,8 @@ class Foreign:
 
     visitors: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     removed: frozenset[str] = frozenset()
+    # The secrets of the run's accounts (leaks.Secret): in no answer, of any status.
+    secrets: tuple[leaks.Secret, ...] = ()
 
     def problems(self, status: int, text: str, asked: Iterable[str],
                  headers: Mapping[str, str] | None = None, reason: str = "") -> list[str]:
@@ -164,6 +166,7 @@ class Foreign:
             if places:
                 found.append(f"the {status} answer carries the data of a visitor it was not "
                              f"asked for ({_places(places)})")
+        found += secret_problems(status, self.secrets, text, headers, reason)
         return list(dict.fromkeys(found))
 
     def wrong_visitor(self, status: int, text: str, asked: list[str]) -> list[str]:
@@ -185,6 +188,16 @@ class Foreign:
         if returned in self.removed:
             return [f"the 200 answer carries visitor {returned!r}, which the run removed"]
         return []
+
+
+def secret_problems(status: int, secrets: Iterable[leaks.Secret], text: str,
+                    headers: Mapping[str, str] | None = None, reason: str = "") -> list[str]:
+    """One line per kind of secret that shows in the answer: its kind and where, no value."""
+    by_kind: dict[str, list[leaks.Found]] = {}
+    for kind, place in leaks.find_secrets(secrets, reason=reason, headers=headers, body=text):
+        by_kind.setdefault(kind, []).append(place)
+    return [f"the {status} answer contains {kind} ({_places(places)})"
+            for kind, places in by_kind.items()]
 
 
 def _visitor_id(text: str) -> str | None:

@@ -7,6 +7,10 @@ A value counts in the forms a server might put it in: as is, URL-encoded,
 JSON-string-escaped, and base64 (standard and URL-safe alphabets, with or without
 padding, alone or inside a longer encoded text). The token sweep, the fuzz checks
 and judge.Foreign all ask this module, so they agree on what a leak is.
+
+The same search covers every secret the run knows (``Secret``: the account's auth
+token and password, those of the accounts it created, a personal access token); a
+hit names the secret's kind and where it showed, never its value.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
@@ -142,3 +146,26 @@ def find(values: Iterable[str], *, reason: str = "", headers: Mapping[str, str] 
         # Escapes JSON parsing resolved differently (or duplicate keys it dropped).
         look("body", body)
     return found
+
+
+# A password shorter than this could show in an answer by chance (a word, an id).
+MIN_SECRET = 8
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret of the run: ``kind`` is what a hit names ("the account's auth token")."""
+
+    kind: str
+    value: str = field(repr=False)
+
+
+def find_secrets(secrets: Iterable[Secret], *, reason: str = "",
+                 headers: Mapping[str, str] | None = None, body: str = "") -> list[tuple[str, Found]]:
+    """(kind, place) of every secret that shows in the answer, one search per kind."""
+    kinds: dict[str, list[str]] = {}
+    for secret in secrets:
+        if secret.value and len(secret.value) >= MIN_SECRET:
+            kinds.setdefault(secret.kind, []).append(secret.value)
+    return [(kind, place) for kind, values in kinds.items()
+            for place in find(values, reason=reason, headers=headers, body=body)]

@@ -1,4 +1,4 @@
-"""Objects a run creates on the server: visitors and an unprivileged user.
+"""Objects a run creates on the server: visitors, an unprivileged user and a livechat-agent.
 
 Each is written to the ledger before it is created and removed at the end of
 the run, failed or not. Only the endpoints of rocketchat-behaviour.md section 7
@@ -48,6 +48,16 @@ class User:
     removed: bool = False
 
 
+# Registered data beyond ASCII, on a visitor the run registers anyway (registration is
+# limited to 5 a minute): accents, non-Latin scripts, an emoji, and characters special
+# in HTML and JSON; it must come back byte for byte. The other visitors stay plain ASCII.
+# The address's local part keeps to what Rocket.Chat's address check accepts (no `<`,
+# `"` or `\` unquoted); its upper-case letters show the lower-casing.
+BEYOND_ASCII = {
+    "b": (' Zoë Ñandú 访客 Гость 🚀 <b>&amp; "q" \\', ".Zoë-Ñandú.访客.Гость.🚀&"),
+}
+
+
 def _digits(seed: str, count: int) -> str:
     return str(int(hashlib.sha256(seed.encode()).hexdigest(), 16))[:count]
 
@@ -79,12 +89,13 @@ class RunObjects:
         """Register a visitor with name, email and phone (unique to the run) and record it."""
         token = visitor_token(self.account_secret, self.run_id, label)
         tag = f"{self.run_id}-{label}"
+        name_extra, email_extra = BEYOND_ASCII.get(label, ("", ""))
         visitor = Visitor(
             label=label,
             token=token,
-            name=f"RC Contract {tag}",
+            name=f"RC Contract {tag}{name_extra}",
             # Mixed case on purpose: Rocket.Chat stores addresses lower-cased.
-            email=f"RC-Contract.{tag}@Example.com",
+            email=f"RC-Contract.{tag}{email_extra}@Example.com",
             phone="+1555" + _digits(tag, 7),
         )
         self.redactor.add(visitor.token, visitor.name, visitor.email, visitor.phone)
@@ -117,8 +128,9 @@ class RunObjects:
             visitor.removed = True
             self.ledger.write(self._entry("visitor", visitor.label, REMOVED))
 
-    def create_user(self, label: str) -> User:
-        """A user with the plain ``user`` role, which lacks view-l-room."""
+    def create_user(self, label: str, roles: tuple[str, ...] = ("user",)) -> User:
+        """A user with ``roles``: the plain ``user`` role lacks view-l-room, ``livechat-agent``
+        holds it and nothing more the suite needs."""
         username = f"rcct-{self.run_id}-{label}".lower()
         user = User(label=label, username=username, password=secrets.token_urlsafe(18))
         self.redactor.add(user.password)
@@ -133,12 +145,15 @@ class RunObjects:
                 "name": f"RC Contract {self.run_id} {label}",
                 "password": user.password,
                 "username": username,
-                "roles": ["user"],
+                "roles": list(roles),
                 "verified": False,
             },
         )
         body = json_object(response)
         if response.status_code == 403:
+            if roles != ("user",):
+                raise SetupError(f"the account may not create a user with the role(s) "
+                                 f"{', '.join(roles)} (users.create answered 403)")
             raise SetupError(
                 "the account lacks create-user, needed to create a user without view-l-room; "
                 "grant it, or set RC_UNPRIVILEGED_USER and RC_UNPRIVILEGED_PASSWORD"

@@ -19,6 +19,7 @@ clause must catch each is data, in faults.yaml.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
 import re
@@ -216,6 +217,28 @@ def _user_role_granted(ex: Exchange, permitted: bool) -> bool:
     return permitted or (ex.user is not None and "user" in ex.user.roles)
 
 
+def _manager_role_required(ex: Exchange, permitted: bool) -> bool:
+    """view-l-room is not enough: the server also wants an admin or manager role."""
+    roles = set(ex.user.roles) if ex.user is not None else set()
+    return permitted and bool(roles & {"admin", "livechat-manager"})
+
+
+def _caller_token_header(ex: Exchange, resp: Response) -> Response:
+    """A debugging header echoing the caller's own X-Auth-Token on a refusal."""
+    token = ex.request.headers.get("X-Auth-Token")
+    if token:
+        resp.headers.append(("X-Debug-Auth", token))
+    return resp
+
+
+def _caller_token_in_details(ex: Exchange, resp: Response) -> Response:
+    """An invalid-params body that echoes the request's headers, X-Auth-Token included."""
+    token = ex.request.headers.get("X-Auth-Token")
+    if ex.route == VISITORS_INFO and resp.case == "invalid-params" and token:
+        resp.body = {**resp.body, "details": {"headers": {"x-auth-token": token}}}
+    return resp
+
+
 # -- query handling (VI-PARAM-*) --------------------------------------------------
 
 
@@ -283,6 +306,23 @@ def _ignore_extra(only: frozenset[str] | None) -> Hook:
     return hook
 
 
+# Rocket.Chat's older REST layer's generic parameters (parseJsonQuery): honoured by a
+# server that does not validate them, `fields` as a projection of the stored visitor.
+GENERIC_PARAMETERS = frozenset({"fields", "sort", "query", "count", "offset"})
+
+
+def _projection(ex: Exchange, out: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` taken as a projection of the stored document (hidden fields included)."""
+    try:
+        fields = json.loads(str(ex.params.get("fields")))
+    except ValueError:
+        return out
+    if not isinstance(fields, dict) or not fields or ex.visitor is None:
+        return out
+    stored = ex.visitor
+    return {"_id": stored["_id"], **{k: stored[k] for k, v in fields.items() if v and k in stored}}
+
+
 def _extra_text(ex: Exchange, message: str | None) -> str | None:
     if message != ADDITIONAL:
         return message
@@ -292,6 +332,15 @@ def _extra_text(ex: Exchange, message: str | None) -> str | None:
 
 def _ajv6(ex: Exchange, message: str | None) -> str | None:
     return "should" + message[4:] if message and message.startswith("must ") else message
+
+
+def _forbidden(ex: Exchange, resp: Response) -> Response:
+    return Response(403, bodies.forbidden(ex.profile), headers=[], case="forbidden")
+
+
+def _unwrapped(ex: Exchange, resp: Response) -> Response:
+    resp.body = dict(resp.body["visitor"])
+    return resp
 
 
 def _missing_only(change: Callable[[Exchange, Response], Response]) -> Hook:
@@ -535,6 +584,8 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
     "perm-403-success-true": {"response": _on("forbidden", _body(success=True))},
     "perm-403-no-success": {"response": _on("forbidden", _body(success=None))},
     "perm-status-401": {"response": _on("forbidden", _status(401))},
+    "perm-manager-role-required": {"permitted": _manager_role_required},
+    "perm-403-echoes-caller-token": {"response": _on("forbidden", _caller_token_header)},
     # VI-PARAM-MISSING
     "missing-id-not-found": {"validate": _replace_message(REQUIRED_VISITOR_ID, None)},
     "missing-id-returns-visitor": {
@@ -546,6 +597,8 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
     },
     "missing-id-no-error-type": {"response": _missing_only(_body(errorType=None))},
     "missing-id-case-insensitive": {"parse": _case_insensitive_key},
+    "missing-id-403": {"response": _missing_only(_forbidden)},
+    "invalid-params-echoes-caller-token": {"response": _caller_token_in_details},
     # VI-PARAM-TYPE
     "repeated-id-first-wins": {"parse": _pick(0)},
     "repeated-id-last-wins": {"parse": _pick(-1)},
@@ -556,6 +609,8 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
     "extra-param-ignored": {"validate": _ignore_extra(None)},
     "extra-param-cache-buster-allowed": {"validate": _ignore_extra(frozenset({"_"}))},
     "extra-param-text-changed": {"validate": _extra_text},
+    "extra-param-generic-honoured": {"validate": _ignore_extra(GENERIC_PARAMETERS),
+                                     "view": _projection},
     # VI-PARAM-MISSING, VI-PARAM-TYPE, VI-PARAM-EXTRA
     "ajv6-messages": {"validate": _ajv6},
     # VI-NOT-FOUND
@@ -589,6 +644,12 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
     "ok-stale-email-of-other-visitor": {"view": _stale_email},
     "ok-phone-duplicated": {"view": _set("phone", lambda p: [*p, *p])},
     "ok-previous-visitor-in-header": {"response": _previous_in_header},
+    "ok-status-201": {"response": _on("ok", _status(201))},
+    "ok-unwrapped": {"response": _on("ok", _unwrapped)},
+    "ok-name-double-encoded": {
+        "view": _set("name", lambda name: name.encode("utf-8").decode("latin-1")),
+    },
+    "ok-name-html-escaped": {"view": _set("name", html.escape)},
     # VI-TOKEN-ABSENT
     "token-returned": {"view": _token_back},
     "token-for-phone-visitors": {"view": _token_for_phone_visitors},

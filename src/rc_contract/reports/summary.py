@@ -117,6 +117,8 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
             for c in clauses
         ],
         "notices": [{"clause": None, "kind": "version", "message": n} for n in run.version_notices] + [
+            # A start-up answer that broke the contract while a setting may also be wrong.
+            {"clause": None, "kind": "setting", "message": n} for n in run.setting_notices] + [
             {"clause": c.id, "kind": "upgrade", "message": c.message}
             for c in clauses if c.outcome == NOTICE
         ] + run.notices.as_list(),
@@ -176,6 +178,10 @@ def summary_markdown(data: dict[str, Any]) -> str:
     if upgrade:
         lines += ["", "## What changes on upgrade", ""]
         lines += [f"- **{n['clause'] or 'version'}**: {n['message']}" for n in upgrade]
+    settings = [n for n in data["notices"] if n.get("kind") == "setting"]
+    if settings:
+        lines += ["", "## Settings that might also be at fault", ""]
+        lines += [f"- {n['message']}" for n in settings]
     if data["observed"]:
         lines += ["", "## Seen, not asserted (the facts are not known for this version)", ""]
         lines += [f"- **{o['clause']}** ({o['case']}) on {o['version']}: {o['expected']}; "
@@ -373,6 +379,8 @@ def terminal_table(run: Run, tests: list[TestOutcome]) -> list[str]:
         lines.append(f"  {c.id:<{width}}  {c.outcome.upper():<8}{run.redactor.text(note)}")
     for notice in run.version_notices:
         lines.append(f"rc-contract: notice: {notice}")
+    for notice in run.setting_notices:
+        lines.append(f"rc-contract: a setting might also be at fault: {notice}")
     for seen in run.observed:
         lines.append(f"rc-contract: seen, not asserted: {seen['clause']} ({seen['case']}) on "
                      f"{seen['version']}: {seen['expected']}; this server: {seen['saw']}")

@@ -81,6 +81,16 @@ class AnswerMemo:
             self.reused += 1
             return answer
 
+    def peek(self, asked: Question, removed_ids: set[str]) -> bool:
+        """Whether ``recall`` would serve an answer (nothing counted, nothing dropped)."""
+        with self._lock:
+            answer = self._answers.get(asked)
+            if answer is None:
+                return False
+            newly_removed = removed_ids - answer.removed_then
+            return not any(vid and (vid in asked[1] or vid in answer.exchange.body)
+                           for vid in newly_removed)
+
     def keep(self, asked: Question, exchange: Exchange, response: requests.Response | None,
              removed_ids: set[str]) -> None:
         # A 429 never gets here: the session waits it out and asks again.
