@@ -200,7 +200,9 @@ class App:
         if not hook("permitted", ex, holds):
             return self._forbidden()
         try:
-            params = query.parse(ex.request.query, self.profile.query_limits)
+            limits = self.profile.query_limits  # the same router brought both
+            text = query.router_query(ex.request.query) if limits else ex.request.query
+            params = query.parse(text, limits)
         except query.QueryError as error:
             # Written by the router's middleware: no cache headers (section 3).
             return Response(400, bodies.failure(str(error)), case=INVALID_QUERY_CASE)

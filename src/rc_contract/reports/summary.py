@@ -321,6 +321,8 @@ def har(run: Run) -> dict[str, Any]:
             },
             "cache": {},
             "timings": {"send": 0, "wait": round(e.elapsed * 1000, 3), "receive": 0},
+            # The pytest case that sent it (none for set-up and tear-down).
+            **({"comment": e.case} if e.case else {}),
         })
     return {"log": {"version": "1.2", "creator": {"name": "rc-contract", "version": __version__},
                     "entries": entries}}
