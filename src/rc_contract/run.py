@@ -22,6 +22,7 @@ from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_c
 from rc_contract.contract.catalogue import DEFAULT_CASE, Expectation
 from rc_contract.contract.judge import Notices
 from rc_contract.contract.releases import Releases, UnsupportedVersion, load_releases
+from rc_contract.contract.server_document import DOCS_PATH, DOCS_QUERY, ServerDocument, examine
 from rc_contract.contract.versions import RCVersion
 from rc_contract.objects import interrupts
 from rc_contract.objects.ledger import Ledger
@@ -85,6 +86,8 @@ class Run:
     judged_by: RCVersion | None = None
     # Notices about the run as a whole (a version the suite does not know).
     version_notices: list[str] = field(default_factory=list)
+    # The server's own OpenAPI document (GET /api/docs/json), compared with the bundled one.
+    server_document: ServerDocument | None = None
     # What the server did where the catalogue is unsure (unknown evidence, or a
     # MAJOR.MINOR version whose releases differ): recorded, never asserted.
     observed: list[dict[str, str]] = field(default_factory=list)
@@ -296,6 +299,7 @@ class Run:
         else:
             self.detected = detect_version(self.session, self.auth)
         self._judge_version()
+        self._examine_server_document()
         self._preflight()
         self._check_external_ids_visitor()
 
@@ -322,6 +326,24 @@ class Run:
         if notice:
             self.version_notices.append(notice)
             self.notify(f"notice: {notice}")
+
+    def _examine_server_document(self) -> None:
+        """One GET /api/docs/json: its visitors.info against the bundled document.
+
+        Differences are notices, never failures; a server without the document (or one
+        that fails to answer it) only says so. The route is on API.default, which
+        Rocket.Chat does not rate-limit (only versioned routes are), so it costs no
+        visitors.info call; the session paces it by its own route should a proxy limit it.
+        """
+        assert self.session is not None
+        try:
+            response = self.session.get(DOCS_PATH, params=DOCS_QUERY, headers=self.auth)
+            body = response.json() if response.status_code == 200 else None
+            found = examine(response.status_code, body, self.document.document)
+        except (TransportError, ValueError) as exc:
+            found = ServerDocument(False, f"GET {DOCS_PATH} failed: {self.redactor.text(str(exc))}")
+        self.server_document = found
+        self.notify(found.line())
 
     def _preflight(self) -> None:
         """One visitors.info call: does the account hold view-l-room, is it rate limited?
