@@ -69,7 +69,10 @@ def _pack(spec: str, integrity: str, into: Path, scratch: Path) -> None:
         raise RuntimeError(f"{spec}: integrity {entry['integrity']} is not packages.json's {integrity}")
     into.mkdir(parents=True, exist_ok=True)
     with tarfile.open(scratch / entry["filename"]) as archive:
-        archive.extractall(into, filter="data")
+        try:
+            archive.extractall(into, filter="data")
+        except TypeError:  # Python 3.11 before 3.11.4: no extraction filters
+            archive.extractall(into)  # an integrity-checked npm tarball
 
 
 def install(cache: Path) -> None:
