@@ -7,6 +7,7 @@ tear-down removes every object the run created, whatever happened.
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -40,7 +41,9 @@ from rc_contract.target.session import Pacer, RCSession, Recorder, TransportErro
 # request with one visitor shows), and one the not-found case removes.
 VISITOR_LABELS = ("a", "b", "removed")
 
-_INFO_ROUTE = f"GET {ENDPOINT}"  # the session's (and the limiter's) key for visitors.info
+_INFO_ROUTE = f"GET {ENDPOINT}"
+# A server's own OpenAPI document larger than this is kept in the HAR for visitors.info only.
+DOCUMENT_KEPT_CHARACTERS = 100_000  # the session's (and the limiter's) key for visitors.info
 
 # Runs started and not yet closed: the command line closes them if pytest was
 # interrupted before its own tear-down hook could.
@@ -342,8 +345,25 @@ class Run:
             found = examine(response.status_code, body, self.document.document)
         except (TransportError, ValueError) as exc:
             found = ServerDocument(False, f"GET {DOCS_PATH} failed: {self.redactor.text(str(exc))}")
+        else:
+            self._trim_recorded_document(body)
         self.server_document = found
         self.notify(found.line())
+
+    def _trim_recorded_document(self, body: Any) -> None:
+        """A real server documents hundreds of routes (megabytes): the HAR keeps the envelope
+        and visitors.info only, and says so."""
+        exchanges = self.recorder.exchanges
+        last = exchanges[-1] if exchanges else None
+        if (last is None or not last.path.endswith(DOCS_PATH) or not isinstance(body, dict)
+                or len(last.body) <= DOCUMENT_KEPT_CHARACTERS):
+            return
+        paths = body.get("paths") if isinstance(body.get("paths"), dict) else {}
+        last.body = json.dumps({
+            "rc-contract": f"kept only {ENDPOINT} of this {len(last.body)}-character document",
+            **{k: v for k, v in body.items() if k != "paths"},
+            "paths": {k: v for k, v in paths.items() if k == ENDPOINT},
+        })
 
     def _preflight(self) -> None:
         """One visitors.info call: does the account hold view-l-room, is it rate limited?

@@ -123,3 +123,27 @@ def test_a_server_without_the_document_says_so_and_passes(tmp_path):
     document = result.summary["server_document"]
     assert document["served"] is False and "HTTP 404" in document["reason"]
     assert "the server's own OpenAPI document: not compared" in result.stdout
+
+
+def test_a_large_document_is_kept_in_the_har_for_visitors_info_only(tmp_path, monkeypatch):
+    """A real server documents hundreds of routes: the HAR keeps visitors.info and says so."""
+    from rc_contract.reference import docs
+
+    bulky = {f"/api/v1/route{i}": {"get": {"description": "x" * 200}} for i in range(800)}
+    original = docs.document
+
+    def larger(*args, **kwargs):
+        served = original(*args, **kwargs)
+        served["paths"] = {**bulky, **served["paths"]}
+        return served
+
+    monkeypatch.setattr(docs, "document", larger)
+    with ReferenceServer(version="9.0.0", admin_password=PASSWORD) as server:
+        result = run_suite(tmp_path, {"RC_URL": server.url, "RC_USER": "admin", "RC_PASSWORD": PASSWORD})
+    assert result.exit_code == 0, result.stdout[-3000:]
+    assert result.summary["server_document"]["differences"] == []
+    entries = json.loads((tmp_path / "traffic.har").read_text())["log"]["entries"]
+    kept = [e for e in entries if "/api/docs/json" in e["request"]["url"]]
+    assert len(kept) == 1
+    text = json.loads(kept[0]["response"]["content"]["text"])
+    assert list(text["paths"]) == [ENDPOINT] and "kept only" in text["rc-contract"]
