@@ -7,6 +7,7 @@ tear-down removes every object the run created, whatever happened.
 
 from __future__ import annotations
 
+import json
 import math
 import secrets
 import time
@@ -24,6 +25,7 @@ from rc_contract.contract.catalogue import DEFAULT_CASE, Expectation
 from rc_contract.contract.judge import Notices, NotJudged
 from rc_contract.contract.leaks import Secret
 from rc_contract.contract.releases import Releases, UnsupportedVersion, load_releases
+from rc_contract.contract.server_document import DOCS_PATH, DOCS_QUERY, ServerDocument, examine
 from rc_contract.contract.versions import RCVersion
 from rc_contract.objects import interrupts
 from rc_contract.objects.ledger import Ledger
@@ -54,6 +56,9 @@ PRIVILEGED_ROLES = frozenset({"admin", "livechat-manager"})
 # The visitors the cases need: two that stay (so a fault that answers every
 # request with one visitor shows), and one the not-found case removes.
 VISITOR_LABELS = ("a", "b", "removed")
+
+# A server's own OpenAPI document larger than this is kept in the HAR for visitors.info only.
+DOCUMENT_KEPT_CHARACTERS = 100_000
 
 # Runs started and not yet closed: the command line closes them if pytest was
 # interrupted before its own tear-down hook could.
@@ -99,6 +104,8 @@ class Run:
     judged_by: RCVersion | None = None
     # Notices about the run as a whole (a version the suite does not know).
     version_notices: list[str] = field(default_factory=list)
+    # The server's own OpenAPI document (GET /api/docs/json), compared with the bundled one.
+    server_document: ServerDocument | None = None
     # What the server did where the catalogue is unsure (unknown evidence, or a
     # MAJOR.MINOR version whose releases differ): recorded, never asserted.
     observed: list[dict[str, str]] = field(default_factory=list)
@@ -356,6 +363,7 @@ class Run:
         else:
             self.detected = detect_version(self.session, self.auth)
         self._judge_version()
+        self._examine_server_document()
         self._preflight()
         self._check_external_ids_visitor()
 
@@ -404,6 +412,41 @@ class Run:
         if notice:
             self.version_notices.append(notice)
             self.notify(f"notice: {notice}")
+
+    def _examine_server_document(self) -> None:
+        """One GET /api/docs/json: its visitors.info against the bundled document.
+
+        Differences are notices, never failures; a server without the document (or one
+        that fails to answer it) only says so. The route is on API.default, which
+        Rocket.Chat does not rate-limit (only versioned routes are), so it costs no
+        visitors.info call; the session paces it by its own route should a proxy limit it.
+        """
+        assert self.session is not None
+        try:
+            response = self.session.get(DOCS_PATH, params=DOCS_QUERY, headers=self.auth)
+            body = response.json() if response.status_code == 200 else None
+            found = examine(response.status_code, body, self.document.document)
+        except (TransportError, ValueError) as exc:
+            found = ServerDocument(False, f"GET {DOCS_PATH} failed: {self.redactor.text(str(exc))}")
+        else:
+            self._trim_recorded_document(body)
+        self.server_document = found
+        self.notify(found.line())
+
+    def _trim_recorded_document(self, body: Any) -> None:
+        """A real server documents hundreds of routes (megabytes): the HAR keeps the envelope
+        and visitors.info only, and says so."""
+        exchanges = self.recorder.exchanges
+        last = exchanges[-1] if exchanges else None
+        if (last is None or not last.path.endswith(DOCS_PATH) or not isinstance(body, dict)
+                or len(last.body) <= DOCUMENT_KEPT_CHARACTERS):
+            return
+        paths = body.get("paths") if isinstance(body.get("paths"), dict) else {}
+        last.body = json.dumps({
+            "rc-contract": f"kept only {ENDPOINT} of this {len(last.body)}-character document",
+            **{k: v for k, v in body.items() if k != "paths"},
+            "paths": {k: v for k, v in paths.items() if k == ENDPOINT},
+        })
 
     def _preflight(self) -> None:
         """One visitors.info call: does the account hold view-l-room, is it rate limited?

@@ -152,7 +152,7 @@ def test_versions_resolve(given: str, full: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["8.2.4", "9.1.0", "9.0.1", "8.4.7", "9.0.0-rc.9", "9.1.0-rc.4", "8", "latest", "", "8.5.x"]
+    "bad", ["8.2.4", "9.1.0", "9.0.1", "8.4.7", "9.0.0-rc.9", "9.1.0-rc.6", "8", "latest", "", "8.5.x"]
 )
 def test_unsupported_versions_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="supported"):

@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from rc_contract.reference import ReferenceServer
+from rc_contract.reference.state import SEEDED_EXTERNAL_IDS_VISITOR_ID
 
 from .runner import run_suite
 from .servers import AGENT, PLAIN, add_account
@@ -192,3 +193,34 @@ def test_wrong_credentials_exit_4(tmp_path):
     assert result.exit_code == 4
     assert "refused the credentials" in result.stderr
     assert "not-the-password" not in result.stdout + result.stderr
+
+
+def test_a_later_release_candidate_served_on_its_own_passes_with_the_newer_line_notice(tmp_path):
+    """`rc-contract serve --version 9.1.0-rc.5` (Dec 1 2026), then `rc-contract run` against
+    it: judged by the 9.0.0 contract, with the notice for a newer line. 9.1.0-rc.N is past
+    9.0's semver gate, so it sends the 9.0 401 body, which that contract expects."""
+    import subprocess
+    import sys
+
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "rc_contract.cli", "serve", "--version", "9.1.0-rc.5",
+         "--port", "0", "--admin-password", PASSWORD],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = serve.stdout.readline() if serve.stdout else ""
+        assert first.startswith("Reference Rocket.Chat 9.1.0-rc.5 listening on "), first
+        url = first.rsplit(" ", 1)[1].strip()
+        result = run_suite(tmp_path, {"RC_URL": url, "RC_USER": "admin", "RC_PASSWORD": PASSWORD,
+                                      "RC_EXTERNAL_IDS_VISITOR": SEEDED_EXTERNAL_IDS_VISITOR_ID})
+    finally:
+        serve.terminate()
+        serve.wait(timeout=10)
+    assert result.exit_code == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    summary = result.summary
+    assert summary["target"]["server_version"] == "9.1.0-rc.5"
+    assert summary["contract_version"] == "9.0.0"
+    notices = [n["message"] for n in summary["notices"] if n["clause"] is None]
+    assert any("9.1.0-rc.5 is newer than the newest version the suite knows" in n for n in notices)
+    assert "newer than the newest version the suite knows" in result.stdout
+    assert {c["id"]: c["outcome"] for c in summary["clauses"]} == dict.fromkeys(
+        (c["id"] for c in summary["clauses"]), "passed")

@@ -17,6 +17,7 @@ from .state import State, StateError, User
 from .variants import VariantSet
 from .versions import Profile
 from .wire import (
+    DOCS,
     GET_VISITOR,
     INFO,
     LOGIN,
@@ -77,8 +78,11 @@ class App:
         # Calls the limiter counted (passed auth and, in Rocket.Chat's order, permission),
         # bypassing accounts included: what a limited account would spend.
         self._counted: dict[str, int] = {}
+        # How visitors.info appears in GET /api/docs/json ("bundled" or "legacy").
+        self.docs_form = str(self.variants.options.get("document", "bundled"))
         self._routes: dict[str, Handler] = {
             INFO: self.info,
+            DOCS: self.docs,
             VISITORS_INFO: self.visitors_info,
             LOGIN: self.login,
             LOGOUT: self.logout,
@@ -200,7 +204,9 @@ class App:
         if not hook("permitted", ex, holds):
             return self._forbidden()
         try:
-            params = query.parse(ex.request.query, self.profile.query_limits)
+            limits = self.profile.query_limits  # the same router brought both
+            text = query.router_query(ex.request.query) if limits else ex.request.query
+            params = query.parse(text, limits)
         except query.QueryError as error:
             # Written by the router's middleware: no cache headers (section 3).
             return Response(400, bodies.failure(str(error)), case=INVALID_QUERY_CASE)
@@ -240,6 +246,27 @@ class App:
             }
             return self._ok(version=full, info=details)
         return self._ok(version=self.profile.short_version)
+
+    # GET /api/docs/json -------------------------------------------------------
+
+    def docs(self, ex: Exchange) -> Response:
+        """The server's own OpenAPI document (default/openApi.ts): no auth; the query is
+        `withUndocumented` (a boolean) and nothing else. visitors.info is documented as the
+        bundled contract does, or, with the document-drift variant, as Rocket.Chat's code
+        writes a legacy route: listed only with withUndocumented=true."""
+        from . import docs
+
+        try:
+            params = query.parse(query.router_query(ex.request.query), True)
+        except query.QueryError as error:
+            return Response(400, bodies.failure(str(error)), case=INVALID_QUERY_CASE)
+        undocumented = params.get("withUndocumented", "false")
+        if set(params) - {"withUndocumented"}:
+            return self._invalid("must NOT have additional properties")
+        if undocumented not in ("true", "false"):
+            return self._invalid("must be boolean")
+        document = docs.document(self.profile, self.docs_form, ex.request, undocumented == "true")
+        return self._ok(**document)
 
     def _json_call(
         self, ex: Exchange, permission: str | None = None, schema: Any = None

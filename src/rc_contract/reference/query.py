@@ -169,6 +169,17 @@ def _compact(value: Any) -> Any:
     return value
 
 
+def router_query(query: str) -> str:
+    """The part of the query Rocket.Chat's router hands to qs: up to a second `?`.
+
+    packages/http-router's Router.ts parses ``request.raw.url.split('?')[1] || ''``, so
+    in ``visitorId=a?b=c`` only ``visitorId=a`` counts (a client that encodes `?` as %3F,
+    as every HTTP library does for a value, never meets this). Read in the router that
+    brought the qs limits; the releases before it are not known.
+    """
+    return query.split("?", 1)[0]
+
+
 def parse(query: str, limits: bool = False) -> dict[str, Any]:
     """Parse a raw query string (without `?`) into qs's nested structure.
 

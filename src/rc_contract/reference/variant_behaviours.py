@@ -6,7 +6,8 @@ Hook points as in fault_behaviours.py, and:
 - registered(ex, visitor) -> visitor    (a visitor just registered, before it is sent)
 
 Server options (read by ReferenceServer): ``path_prefix``, ``visitor_ids``
-("meteor"), ``rate_limit_calls`` (limiter on, nobody bypasses it).
+("meteor"), ``rate_limit_calls`` (limiter on, nobody bypasses it); read by App:
+``document`` ("legacy": how GET /api/docs/json documents visitors.info).
 """
 
 from __future__ import annotations
@@ -164,6 +165,7 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
     "default-department": {"registered": _stored(_department)},
     "touched-visitor": {"view": _touch},
     "meteor-ids": {},
+    "document-drift": {},
     "key-order": {"response": _json_answers(_reordered)},
     "no-forbidden-error-type": {"response": _json_answers(_no_forbidden_error_type)},
     "charset-utf8": {"response": _every_answer(_content_type("application/json; charset=utf-8"))},
@@ -179,6 +181,7 @@ BEHAVIOURS: dict[str, dict[str, Hook]] = {
 
 # Variants that change the server rather than an answer.
 SERVER_OPTIONS: dict[str, dict[str, Any]] = {
+    "document-drift": {"document": "legacy"},
     "meteor-ids": {"visitor_ids": "meteor"},
     "path-prefix": {"path_prefix": "/chat"},
     "rate-limit-headers": {"rate_limit_calls": 600},

@@ -1,10 +1,11 @@
 """Which Rocket.Chat versions the reference server emulates, and what each one does.
 
 Every version the suite knows (spec/versions.yaml) can be emulated: each patch of
-the 8.3 to 9.0 lines and 9.0's release candidates. Behaviours are tied to version
-ranges from rocketchat-behaviour.md, evaluated the semver way, so ``9.0.0-rc.3``
-is before ``9.0.0``. Where the document says a fact is unknown the emulator picks
-what it calls most likely, and says so here.
+the 8.3 to 9.0 lines and 9.0's release candidates, and the release candidates of a
+later line seen so far (9.1.0-rc.0 to rc.5), which a run judges by the newest
+contract. Behaviours are tied to version ranges from rocketchat-behaviour.md,
+evaluated the semver way, so ``9.0.0-rc.3`` is before ``9.0.0``. Where the document
+says a fact is unknown the emulator picks what it calls most likely, and says so here.
 """
 
 from __future__ import annotations
@@ -64,11 +65,18 @@ class Profile:
 
 def supported_versions() -> list[str]:
     """Human-readable list for help and error messages."""
-    return [*FEATURED[:-2], "9.0.0-rc.1..rc.8", FEATURED[-1]]
+    later = [
+        f"{line.name}.0-rc.{line.release_candidates[0]}..rc.{line.release_candidates[1]}"
+        for line in load_releases().beyond
+        if line.release_candidates
+    ]
+    return [*FEATURED[:-2], "9.0.0-rc.1..rc.8", FEATURED[-1], *later]
 
 
 def emulated_versions() -> list[RCVersion]:
-    return load_releases().known()
+    releases = load_releases()
+    # A later line's release candidates too: a run judges them by the newest contract.
+    return releases.known() + [v for line in releases.beyond for v in line.versions]
 
 
 def _unsupported(version: str) -> ValueError:

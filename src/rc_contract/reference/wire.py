@@ -14,6 +14,7 @@ JSON = "application/json"
 
 # Route keys ("METHOD /pattern"): used for routing, rate limiting, stats and faults.
 INFO = "GET /api/info"
+DOCS = "GET /api/docs/json"
 VISITORS_INFO = "GET /api/v1/livechat/visitors.info"
 LOGIN = "POST /api/v1/login"
 LOGOUT = "POST /api/v1/logout"

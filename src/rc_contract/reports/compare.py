@@ -3,7 +3,8 @@
 Reads the observations two runs wrote (see :mod:`rc_contract.reports.observations`),
 for example staging before and after an upgrade, and lists what changed: visitor
 fields removed, added or retyped, statuses, body keys and error texts of the
-cases, clauses that changed outcome. Each change is classed as breaking or not
+cases, clauses that changed outcome, and the server's own OpenAPI document of the
+endpoint (GET /api/docs/json; never breaking). Each change is classed as breaking or not
 and, where the clause catalogue explains it (a changelog line, a key the
 contract declares optional), carries that explanation. Only shapes and outcomes
 are compared: ids, timestamps, counts, durations, URLs and fuzzing never show.
@@ -25,6 +26,7 @@ from typing import Any
 
 from rc_contract.contract import Catalogue, load_catalogue
 from rc_contract.contract.judge import FORBIDDEN_VISITOR_KEYS
+from rc_contract.contract.server_document import differences
 from rc_contract.contract.versions import RCVersion, VersionError
 from rc_contract.reports.observations import OBSERVATIONS_JSON, SCHEMA_VERSION
 
@@ -44,7 +46,7 @@ class CompareError(Exception):
 
 @dataclass
 class Change:
-    kind: str  # field-removed|field-added|field-retyped|status|body-key-*|error-text|answers|clause
+    kind: str  # field-removed|field-added|field-retyped|status|body-key-*|error-text|answers|clause|document
     subject: str
     before: str | None
     after: str | None
@@ -350,6 +352,34 @@ def compare_clauses(before: dict[str, Any], after: dict[str, Any], window: Windo
     return changes
 
 
+DOCUMENT_NOTE = "the server's own GET /api/docs/json (a description, never breaking)"
+
+
+def compare_documents(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[Change]:
+    """How the server's own document of visitors.info changed between the runs."""
+    if not before or not after:
+        return []  # a run made by a suite that did not look at the document
+
+    def state(doc: dict[str, Any]) -> str:
+        if not doc.get("served"):
+            return f"not compared ({doc.get('reason')})"
+        return "served" if doc.get("operation") is not None else "served, without visitors.info"
+
+    was, now = state(before), state(after)
+    if was != now:
+        return [Change("document", "the server's OpenAPI document of visitors.info", was, now,
+                       False, documented=[DOCUMENT_NOTE])]
+    if before.get("operation") is None or after.get("operation") is None:
+        return []
+    changes = []
+    mine, theirs = after["operation"], before["operation"]
+    for line in differences(mine, theirs, "after", "before"):
+        label = line.split("`")[1]
+        changes.append(Change("document", f"`{label}`", theirs.get(label), mine.get(label),
+                              False, documented=[DOCUMENT_NOTE]))
+    return changes
+
+
 def _context(data: dict[str, Any], source: Path) -> dict[str, Any]:
     return {
         "report": str(source),
@@ -390,7 +420,8 @@ def compare(before: dict[str, Any], after: dict[str, Any], catalogue: Catalogue 
                                                window, after_version, catalogue)
     changes = (compare_fields(before.get("visitor_fields", {}), after.get("visitor_fields", {}),
                               window, catalogue, after_version)
-               + case_changes + compare_clauses(before, after, window, catalogue))
+               + case_changes + compare_clauses(before, after, window, catalogue)
+               + compare_documents(before.get("server_document"), after.get("server_document")))
     return {
         "before": _context(before, before_source or Path("before")),
         "after": _context(after, after_source or Path("after")),
@@ -398,6 +429,9 @@ def compare(before: dict[str, Any], after: dict[str, Any], catalogue: Catalogue 
         "changes": [asdict(c) for c in changes],
         "not_compared": not_compared,
         "caveats": _caveats(before, after),
+        # Each run's own document against the bundled contract (notices of that run).
+        "document_drift": {side: (data.get("server_document") or {}).get("differences", [])
+                           for side, data in (("before", before), ("after", after))},
     }
 
 
@@ -415,6 +449,7 @@ _WHAT = {
     "error-text": "error text changed",
     "answers": "answers changed",
     "clause": "clause outcome changed",
+    "document": "the server's own document changed",
 }
 
 
@@ -458,6 +493,11 @@ def markdown(result: dict[str, Any]) -> str:
                 f"{_cell(what)} | {_cell(c['before'])} | {_cell(c['after'])} | {_cell(where)} | "
                 f"{_cell(documented)} |"
             )
+    drift = result.get("document_drift") or {}
+    if drift.get("before") or drift.get("after"):
+        lines += ["", "The server's own OpenAPI document against the bundled contract (notices):"]
+        for side in ("before", "after"):
+            lines += [f"- {side}: {d}" for d in drift.get(side, [])] or [f"- {side}: no difference"]
     if result["not_compared"]:
         lines += ["", "Not compared (the case sent no request in one of the runs): "
                   + ", ".join(f"`{n['case']}` (only {n['observed_only_in']})"

@@ -136,6 +136,8 @@ def observe(run: Run, tests: list[TestOutcome]) -> dict[str, Any]:
         "fuzz": {"answers": sum(fuzz_statuses.values()), "statuses": dict(sorted(fuzz_statuses.items()))},
         "clauses": {},
         "notices": {},
+        # The server's own OpenAPI document of visitors.info, flattened (compare diffs it).
+        "server_document": run.server_document.as_dict() if run.server_document else None,
     }
 
 

@@ -119,9 +119,13 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
         "notices": [{"clause": None, "kind": "version", "message": n} for n in run.version_notices] + [
             # A start-up answer that broke the contract while a setting may also be wrong.
             {"clause": None, "kind": "setting", "message": n} for n in run.setting_notices] + [
+            {"clause": None, "kind": "document", "message": n} for n in document_notices(run)
+        ] + [
             {"clause": c.id, "kind": "upgrade", "message": c.message}
             for c in clauses if c.outcome == NOTICE
         ] + run.notices.as_list(),
+        # The server's own OpenAPI document of visitors.info against the bundled one.
+        "server_document": run.server_document.as_dict() if run.server_document else None,
         # Where the catalogue's evidence is unknown (or the server's line answers
         # differently per release): what the server did, never asserted.
         "observed": list(run.observed),
@@ -149,6 +153,11 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
         "duration_s": round(run.duration_s, 3),
         "exit_code": exit_code,
     }
+
+
+def document_notices(run: Run) -> list[str]:
+    """Where the server's own document of visitors.info differs from the bundled one."""
+    return list(run.server_document.differences) if run.server_document else []
 
 
 def summary_markdown(data: dict[str, Any]) -> str:
@@ -182,6 +191,15 @@ def summary_markdown(data: dict[str, Any]) -> str:
     if settings:
         lines += ["", "## Settings that might also be at fault", ""]
         lines += [f"- {n['message']}" for n in settings]
+    document = data.get("server_document")
+    if document:
+        lines += ["", "## The server's own OpenAPI document (notices, not failures)", ""]
+        if not document["served"]:
+            lines.append(f"- not compared: {document['reason']}")
+        elif not document["differences"]:
+            lines.append(f"- `{document['url_path']}` (version {document['version']}) documents "
+                         "visitors.info as the bundled contract does")
+        lines += [f"- {d}" for d in document["differences"]]
     if data["observed"]:
         lines += ["", "## Seen, not asserted (the facts are not known for this version)", ""]
         lines += [f"- **{o['clause']}** ({o['case']}) on {o['version']}: {o['expected']}; "
@@ -328,6 +346,8 @@ def har(run: Run) -> dict[str, Any]:
             },
             "cache": {},
             "timings": {"send": 0, "wait": round(e.elapsed * 1000, 3), "receive": 0},
+            # The pytest case that sent it (none for set-up and tear-down).
+            **({"comment": e.case} if e.case else {}),
         })
     return {"log": {"version": "1.2", "creator": {"name": "rc-contract", "version": __version__},
                     "entries": entries}}
@@ -381,6 +401,10 @@ def terminal_table(run: Run, tests: list[TestOutcome]) -> list[str]:
         lines.append(f"rc-contract: notice: {notice}")
     for notice in run.setting_notices:
         lines.append(f"rc-contract: a setting might also be at fault: {notice}")
+    if run.server_document is not None:
+        lines.append(f"rc-contract: {run.server_document.line()}")
+    for notice in document_notices(run):
+        lines.append(f"rc-contract: notice: document: {notice}")
     for seen in run.observed:
         lines.append(f"rc-contract: seen, not asserted: {seen['clause']} ({seen['case']}) on "
                      f"{seen['version']}: {seen['expected']}; this server: {seen['saw']}")
