@@ -256,7 +256,16 @@ class Run:
             raise StartError(self.redactor.text(str(exc))) from None
         except TransportError as exc:
             self.close()
-            raise StartError(self.redactor.text(f"{exc}; check RC_URL")) from None
+            raise StartError(self.redactor.text(self._no_answer(exc))) from None
+
+    def _no_answer(self, exc: TransportError) -> str:
+        """The cause once: the first request's failure, not the probes that confirmed it."""
+        breakdown = self.session.breaker.breakdown if self.session is not None else None
+        if breakdown is None:
+            return f"{exc}; check RC_URL"
+        cause = breakdown.reason.removeprefix("failed: ")
+        where = "the bundled reference server" if self.reference is not None else "RC_URL"
+        return f"{breakdown.request} to {where} got no answer: {cause}"
 
     def _start(self) -> None:
         settings = self.settings
