@@ -37,8 +37,6 @@ from rc_contract.run import Run, StartError
 from rc_contract.target.session import TransportError
 
 EXIT_FAILED, EXIT_INTERRUPTED, EXIT_BROKE_OFF, EXIT_CANNOT_START = 1, 2, 3, 4
-# The terminal's configure hook runs after pytest's, to take its reporter off the run.
-pytest_plugins = ["rc_contract.reports.terminal"]
 
 
 class State:
@@ -67,7 +65,10 @@ class State:
 STATE = pytest.StashKey[State]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    if not pluginmanager.has_plugin(terminal.TAKEOVER):
+        # Its configure hook runs after pytest's, to take pytest's reporter off the run.
+        pluginmanager.register(terminal.TakeOver(), terminal.TAKEOVER)
     group = parser.getgroup("rc-contract", "Rocket.Chat visitors.info contract suite")
     for setting in SETTINGS.values():
         group.addoption(setting.option, dest=_dest(setting.env), default=None,

@@ -43,17 +43,23 @@ def silence_pytest(config: pytest.Config) -> None:
         config.pluginmanager.unregister(reporter, "terminalreporter")
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_configure(config: pytest.Config) -> None:
-    """After pytest's terminal reporter was made (and before it printed): the tool's instead."""
-    from rc_contract.plugin import STATE
+TAKEOVER = "rc-contract-terminal"
 
-    state = config.stash.get(STATE, None)
-    if (state is None or not state.contract_run or config.option.collectonly
-            or not takes_over(config)):
-        return
-    silence_pytest(config)
-    state.console = Console(config)
+
+class TakeOver:
+    """A plugin of one hook, registered by the suite's plugin."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """After pytest's terminal reporter was made (and before it printed): the tool's."""
+        from rc_contract.plugin import STATE
+
+        state = config.stash.get(STATE, None)
+        if (state is None or not state.contract_run or config.option.collectonly
+                or not takes_over(config)):
+            return
+        silence_pytest(config)
+        state.console = Console(config)
 
 
 def case_name(nodeid: str) -> str:

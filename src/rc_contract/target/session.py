@@ -292,7 +292,7 @@ def _reason(exc: requests.RequestException) -> str:
         text = str(exc)
         if "CERTIFICATE_VERIFY_FAILED" in text:
             return (
-                f"TLS error: the certificate of {where} is not trusted (self-signed or private "
+                f"TLS error: the certificate is not trusted at {where} (self-signed or private "
                 "CA?); point REQUESTS_CA_BUNDLE at the CA certificate that signed it"
             )
         return (
