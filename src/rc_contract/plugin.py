@@ -235,7 +235,7 @@ def _header(state: State, run: Run) -> None:
     lines = terminal.header(__version__, run, settings, state.warnings, sources,
                             _account(state, run), contract)
     for line in lines:
-        console.line(run.redactor.text(line))
+        console.wrapped(run.redactor.text(line))
     console.flush_pending()
     console.line()
 
@@ -482,7 +482,8 @@ def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
     if state.run is not None and isinstance(report, pytest.TestReport):
         _redact_report(state.run, report)
         recorded = state.outcomes.get(report.nodeid)
-        if recorded is not None and recorded.detail:
+        explained = getattr(report, "_rc_detail", None)
+        if recorded is not None and recorded.detail and explained is None:
             recorded.detail = str(report.longrepr)
 
 
@@ -736,7 +737,8 @@ def _print_results(state: State, run: Run) -> None:
     redact = run.redactor.text
     if not run.detected:
         return
-    console.line()
+    if not console.tty:  # in a terminal, the progress line's place is the blank line
+        console.line()
     console.line(f"clauses (server {run.server_version}, contract {run.contract_version}):")
     for line in terminal.clause_table(summary.clause_outcomes(run, tests), redact,
                                       console.width() if console.tty else 120):

@@ -13,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import shutil
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import pytest
 
-from rc_contract.reports.outcomes import ERROR, FAILED, NOTICE, PASSED, SKIPPED
+from rc_contract.reports.outcomes import ERROR, FAILED, PASSED
 
 PLAIN_EVERY_S = 10.0  # a plain progress line at most this often (not a terminal)
 VERDICT_WORDS = {
@@ -109,17 +110,25 @@ class Console:
             (sys.stderr if err else self.stream).flush()
             self._draw()
 
+    def wrapped(self, text: str) -> None:
+        """A header line, wrapped to the width under its value (``  key       value``)."""
+        for line in textwrap.wrap(text, max(self.width() - 1, 40), subsequent_indent=" " * 12,
+                                  break_long_words=False, break_on_hyphens=False) or [""]:
+            self.line(line)
+
     def note(self, text: str) -> None:
         """A line of the run (a wait, a limiter fact): after the header once it is out."""
         if self.pending is not None:
             self.pending.append(text)
+        elif self.tty and "until the limiter resets" in text:
+            self.wait(text.split("; ", 1)[-1])  # a wait: the progress line says it, in place
         else:
-            self.line(f"  note      {text}")
+            self.wrapped(f"  note      {text}")
 
     def flush_pending(self) -> None:
         pending, self.pending = self.pending or [], None
         for text in pending:
-            self.line(f"  note      {text}")
+            self.wrapped(f"  note      {text}")
 
     # -- progress -----------------------------------------------------------------------
     def progress_text(self) -> str:
@@ -220,12 +229,10 @@ def header(version: str, run: Any, settings: Any, warnings: list[str], sources: 
 
 def clause_table(clauses: list[Any], redact: Callable[[str], str], width: int) -> list[str]:
     """One line per clause: failed and not judged first, the message cut to the width."""
-    rank = {FAILED: 0, ERROR: 1, SKIPPED: 2, NOTICE: 3, PASSED: 4}
+    from rc_contract.reports.html_report import rank
 
     def key(c: Any) -> int:
-        if c.outcome == SKIPPED and c.message.startswith("not judged"):
-            return 1
-        return rank.get(c.outcome, 2)
+        return rank({"outcome": c.outcome, "message": c.message})
 
     id_width = max((len(c.id) for c in clauses), default=10)
     lines = []
