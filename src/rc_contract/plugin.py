@@ -349,7 +349,16 @@ def _show_progress(state: State, reporter: Any, capture: Any) -> None:
             console.line(f"rc-contract: {run.redactor.text(text)}")
 
         def redraw(line: str, last: bool) -> None:
-            console.wait("" if last else run.redactor.text(line.removeprefix("progress: ")))
+            # The figures that matter first, so that a narrow terminal keeps them.
+            wait = re.search(r"\(this wait: (\d+) s\)", line)
+            if last or wait is None:
+                console.wait("")
+                return
+            f = state.progress.figures()
+            left = f["eta_s"]
+            console.wait(f"waiting {wait.group(1)} s for the limiter, "
+                         f"{f['requests_done']}/{f['requests_planned']} counted requests, "
+                         f"about {int(left) // 60}:{int(left) % 60:02d} left")
 
         state.progress = Progress(run, plain, redraw if console.tty else None)
         run.session.pacer.on_wait = state.progress.on_wait

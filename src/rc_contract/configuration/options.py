@@ -80,7 +80,8 @@ def _known_options() -> list[str]:
 
 def _did_you_mean(word: str, known: list[str]) -> str:
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.75)
-    return f"; did you mean {close[0]}?" if close else ""
+    return (f"; did you mean {close[0]}?" if close
+            else "; `rc-contract run --help` lists the options")
 
 
 def parse_run_args(args: list[str]) -> RunArgs:
@@ -138,8 +139,7 @@ def parse_run_args(args: list[str]) -> RunArgs:
                 parsed.pytest_args += [short, arg[2:]]
                 continue
         raise ConfigError(f"unknown option {name} of rc-contract run"
-                          f"{_did_you_mean(name, _known_options())}; "
-                          "`rc-contract run --help` lists the options")
+                          f"{_did_you_mean(name, _known_options())}")
     return parsed
 
 
