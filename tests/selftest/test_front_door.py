@@ -187,6 +187,23 @@ def test_the_terminal_in_a_pseudo_terminal(tmp_path, columns):
     assert last.endswith(str(tmp_path / "report.html"))
 
 
+def test_the_progress_line_of_a_limited_run_fits_80_columns(tmp_path):
+    from .servers import AGENT, PLAIN
+    from .test_rate_limit import _limited_server
+
+    with _limited_server(window_ms=3000) as server:
+        env = _env(tmp_path, RC_URL=server.url, RC_USER=AGENT[0], RC_PASSWORD=AGENT[1],
+                   RC_UNPRIVILEGED_USER=PLAIN[0], RC_UNPRIVILEGED_PASSWORD=PLAIN[1])
+        code, raw = _under_pty(env, 80)
+    assert code == 0, raw[-3000:]
+    drawings = [ANSI.sub("", part) for line in raw.replace("\r\n", "\n").split("\n")
+                for part in line.split("\r")[1:] if "cases" in part]
+    waits = [d for d in drawings if "waiting" in d]
+    assert waits and all(len(d) <= 79 for d in drawings), max(drawings, key=len)
+    assert any("s for the limiter" in d for d in waits), waits[:5]
+    assert "Traceback" not in raw and AGENT[1] not in raw
+
+
 def test_the_terminal_piped_into_a_log(tmp_path):
     result = _run(_env(tmp_path))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
