@@ -752,7 +752,9 @@ def _print_results(state: State, run: Run) -> None:
     for line in terminal.clause_table(summary.clause_outcomes(run, tests), redact,
                                       console.width() if console.tty else 120):
         console.line(line)
-    failed = [t for t in tests if t.outcome == FAILED]
+    order = {clause.id: index for index, clause in enumerate(run.catalogue.clauses)}
+    failed = sorted((t for t in tests if t.outcome == FAILED),
+                    key=lambda t: min((order.get(c, len(order)) for c in t.clauses), default=0))
     if failed:
         console.line()
         console.line(f"failures ({len(failed)} case{'s' if len(failed) > 1 else ''}; "

@@ -239,7 +239,9 @@ def clause_table(clauses: list[Any], redact: Callable[[str], str], width: int) -
     for c in sorted(clauses, key=key):
         word = "NOT JUDGED" if key(c) == 1 else c.outcome.upper()
         text = f"  {c.id:<{id_width}}  {word:<10}"
-        note = redact(" ".join(c.message.split())) if c.message and c.outcome != PASSED else ""
+        # The request after " -- " is in the failure's block below: the table keeps the why.
+        note = (redact(" ".join(c.message.split(" -- ")[0].split()))
+                if c.message and c.outcome != PASSED else "")
         if note:
             room = max(width - 1 - len(text) - 2, 10)
             text += "  " + (note if len(note) <= room else note[:room - 3] + "...")
