@@ -143,7 +143,12 @@ def _refused(args: list[str], root: Path) -> int | None:
     """Exit code 4 and one line for arguments or settings that would make a run judge
     nothing or the wrong thing; None when the run may start."""
     from rc_contract.configuration.options import check_environment, parse_run_args
-    from rc_contract.configuration.settings import DEFAULT_REPORT_DIR, ConfigError, resolve
+    from rc_contract.configuration.settings import (
+        DEFAULT_REPORT_DIR,
+        ConfigError,
+        check_report_dir,
+        resolve,
+    )
 
     report_dir = Path(os.environ.get("RC_REPORT_DIR") or DEFAULT_REPORT_DIR)
     try:
@@ -155,9 +160,7 @@ def _refused(args: list[str], root: Path) -> int | None:
                                   f"tests/contract); `rc-contract run --help` lists the options")
         check_environment()
         settings = resolve(parsed.settings)
-        from rc_contract.plugin import _check_report_dir
-
-        _check_report_dir(settings.report_dir)
+        check_report_dir(settings.report_dir)
     except ConfigError as exc:
         sys.stderr.write(f"rc-contract: cannot start: {exc}\n")
         from rc_contract.reports.summary import replace_with_not_run

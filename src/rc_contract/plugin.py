@@ -19,7 +19,14 @@ from typing import Any
 import pytest
 
 from rc_contract.configuration.paths import ENDPOINT
-from rc_contract.configuration.settings import DEFAULT_REPORT_DIR, SETTINGS, ConfigError, Settings, resolve
+from rc_contract.configuration.settings import (
+    DEFAULT_REPORT_DIR,
+    SETTINGS,
+    ConfigError,
+    Settings,
+    check_report_dir,
+    resolve,
+)
 from rc_contract.contract.judge import NotJudged
 from rc_contract.objects import interrupts
 from rc_contract.reports import failure, summary, terminal
@@ -103,7 +110,7 @@ def pytest_configure(config: pytest.Config) -> None:
             from rc_contract.configuration.options import check_environment
 
             state.warnings = check_environment()
-            _check_report_dir(state.settings.report_dir)
+            check_report_dir(state.settings.report_dir)
     except ConfigError as exc:
         state.settings_error = str(exc)
         if state.contract_run:
@@ -118,20 +125,6 @@ def pytest_configure(config: pytest.Config) -> None:
         # JUnit goes to the report dir unless asked elsewhere (report.html is the suite's own).
         if not config.option.xmlpath:
             config.option.xmlpath = str(report_dir / "junit.xml")
-
-
-def _check_report_dir(directory: Path) -> None:
-    """The reports and the ledger must be writable before anything is created on a server."""
-    probe = directory / ".rc-contract-write-test"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        probe.write_text("", "utf-8")
-        probe.unlink()
-    except OSError as exc:
-        raise ConfigError(
-            f"RC_REPORT_DIR={str(directory)!r} is not a directory the suite can write to "
-            f"({exc.strerror or type(exc).__name__}); set RC_REPORT_DIR to a writable directory"
-        ) from None
 
 
 def _is_contract_run(config: pytest.Config) -> bool:
