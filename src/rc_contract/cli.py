@@ -163,9 +163,13 @@ def _refused(args: list[str], root: Path) -> int | None:
         check_report_dir(settings.report_dir)
     except ConfigError as exc:
         sys.stderr.write(f"rc-contract: cannot start: {exc}\n")
+        from rc_contract.configuration.settings import split_userinfo
         from rc_contract.reports.summary import replace_with_not_run
 
-        replace_with_not_run(report_dir, 4, f"cannot start: {exc}")
+        # The target as given (its password never), for the could-not-start report.
+        url = os.environ.get("RC_URL") or ""
+        target = split_userinfo(url)[0] if url else "the bundled reference server"
+        replace_with_not_run(report_dir, 4, f"cannot start: {exc}", target)
         return 4
     return None
 
