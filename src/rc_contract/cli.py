@@ -30,8 +30,13 @@ Exit codes of a run: 0 every clause holds, 1 a clause failed, 2 interrupted,
 """
 
 RUN_EXAMPLES = """
-Common pytest options: -q, -x (stop at the first failure), -k EXPR (only matching cases),
---junitxml PATH, -p no:html. Every pytest option: rc-contract run --help-pytest
+  --debug             pytest's own terminal: paths, tracebacks, locals (also -v)
+
+pytest options a run accepts: -q, -v, -x (stop at the first failure), -k EXPR (only
+matching cases), -m, --junitxml PATH, -p, --ignore, --deselect, -W, -o. Options that end a
+run before any clause is judged (--collect-only, --setup-plan, --fixtures, --pdb...) are
+refused with exit code 4; so is a run that judged no clause. pytest's own help:
+rc-contract run --help-pytest
 
 Exit codes: 0 every clause holds, 1 a clause failed, 2 interrupted (Ctrl-C, SIGTERM),
 3 the run broke off (the server stopped answering), 4 the run could not start.
@@ -80,12 +85,22 @@ def run_suite(args: list[str]) -> int:
     if any(a in ("-h", "--help") for a in args):
         sys.stdout.write(run_help())
         return 0
-    args = ["--help" if a == "--help-pytest" else a for a in args]
+    if "--help-pytest" in args:
+        import pytest
+
+        return int(pytest.main(["--help", "-p", "rc_contract.plugin"]))
     import pytest
 
     from rc_contract.configuration.paths import project_root
 
     root = project_root()
+    refused = _refused(args, root)
+    if refused is not None:
+        return refused
+    from rc_contract.configuration.options import parse_run_args
+
+    parsed = parse_run_args(args)
+    args = parsed.pytest_args + (["--rc-debug"] if parsed.debug else [])
     contract = root / "tests" / "contract"
     if not contract.is_dir():
         sys.stderr.write(
@@ -94,7 +109,7 @@ def run_suite(args: list[str]) -> int:
         )
         return 4
     # Test paths given by the user replace tests/contract; option values do not.
-    paths = [a for a in args if not a.startswith("-") and _is_test_path(root, a)]
+    paths = [a for a in _positional(args) if _is_test_path(root, a)]
     _cache_hypothesis_data()
     command = [*_isolated_from_caller(root, args), "-p", "rc_contract.plugin", *args]
     if not paths:
@@ -119,8 +134,62 @@ def run_suite(args: list[str]) -> int:
         code = interrupts.sealed()  # what the reports say, whatever came after them
     elif interrupts.interrupted() and code in (0, 1):
         code = interrupts.EXIT_INTERRUPTED  # a signal after the last safe point
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        # No contract case at all (a path outside tests/contract): nothing judged, never green.
+        sys.stderr.write("rc-contract: nothing judged: no contract case was selected\n")
+        code = 4
     interrupts.ignore_from_now()
     return code
+
+
+def _refused(args: list[str], root: Path) -> int | None:
+    """Exit code 4 and one line for arguments or settings that would make a run judge
+    nothing or the wrong thing; None when the run may start."""
+    from rc_contract.configuration.options import check_environment, parse_run_args
+    from rc_contract.configuration.settings import (
+        DEFAULT_REPORT_DIR,
+        ConfigError,
+        check_report_dir,
+        resolve,
+    )
+
+    report_dir = Path(os.environ.get("RC_REPORT_DIR") or DEFAULT_REPORT_DIR)
+    try:
+        parsed = parse_run_args(args)
+        report_dir = Path(parsed.settings.get("RC_REPORT_DIR") or report_dir)
+        for arg in _positional(parsed.pytest_args):
+            if not _is_test_path(root, arg):
+                raise ConfigError(f"{arg!r} is not a case of the suite (a path under "
+                                  f"tests/contract); `rc-contract run --help` lists the options")
+        check_environment()
+        settings = resolve(parsed.settings)
+        check_report_dir(settings.report_dir)
+    except ConfigError as exc:
+        sys.stderr.write(f"rc-contract: cannot start: {exc}\n")
+        from rc_contract.configuration.settings import split_userinfo
+        from rc_contract.reports.summary import replace_with_not_run
+
+        # The target as given (its password never), for the could-not-start report.
+        url = os.environ.get("RC_URL") or ""
+        target = split_userinfo(url)[0] if url else "the bundled reference server"
+        replace_with_not_run(report_dir, 4, f"cannot start: {exc}", target)
+        return 4
+    return None
+
+
+def _positional(args: list[str]) -> list[str]:
+    """The arguments that are neither options nor their values (checked args: see options.py)."""
+    from rc_contract.configuration.options import PYTEST_WITH_VALUE
+
+    found, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in PYTEST_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            found.append(arg)
+    return found
 
 
 def _isolated_from_caller(root: Path, args: list[str]) -> list[str]:
@@ -166,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(USAGE)
         return 0
     if args and args[0] in ("-V", "--version"):
+        if len(args) > 1:
+            sys.stderr.write(f"rc-contract: --version takes no argument; for the version the "
+                             f"bundled reference server emulates: rc-contract run "
+                             f"--rc-reference-version {args[1]}\n")
+            return 4
         sys.stdout.write(version_text())
         return 0
     if command == "run":

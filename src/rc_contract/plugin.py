@@ -18,10 +18,17 @@ from typing import Any
 
 import pytest
 
-from rc_contract.configuration.settings import DEFAULT_REPORT_DIR, SETTINGS, ConfigError, Settings, resolve
+from rc_contract.configuration.settings import (
+    DEFAULT_REPORT_DIR,
+    SETTINGS,
+    ConfigError,
+    Settings,
+    check_report_dir,
+    resolve,
+)
 from rc_contract.contract.judge import NotJudged
 from rc_contract.objects import interrupts
-from rc_contract.reports import failure, summary
+from rc_contract.reports import failure, summary, terminal
 from rc_contract.reports.outcomes import (
     ERROR,
     FAILED,
@@ -54,16 +61,26 @@ class State:
         # The exit code the reports were written with (None: not written by this run).
         self.exit_code: int | None = None
         self.progress: Any = None
+        # The tool's own terminal (None: pytest's, with --debug or -v, or not a contract run).
+        self.console: terminal.Console | None = None
+        self.details: dict[str, failure.Detail] = {}
+        self.warnings: list[str] = []
+        self.nothing_judged = ""  # why no clause was judged, when none was
 
 
 STATE = pytest.StashKey[State]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    if not pluginmanager.has_plugin(terminal.TAKEOVER):
+        # Its configure hook runs after pytest's, to take pytest's reporter off the run.
+        pluginmanager.register(terminal.TakeOver(), terminal.TAKEOVER)
     group = parser.getgroup("rc-contract", "Rocket.Chat visitors.info contract suite")
     for setting in SETTINGS.values():
         group.addoption(setting.option, dest=_dest(setting.env), default=None,
                         help=f"{setting.help} [env {setting.env}]")
+    group.addoption("--rc-debug", dest="rc_debug", action="store_true", default=False,
+                    help="pytest's own terminal: paths, tracebacks, locals (rc-contract run --debug)")
 
 
 def _dest(env: str) -> str:
@@ -93,7 +110,10 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         state.settings = resolve(options)
         if state.contract_run:
-            _check_report_dir(state.settings.report_dir)
+            from rc_contract.configuration.options import check_environment
+
+            state.warnings = check_environment()
+            check_report_dir(state.settings.report_dir)
     except ConfigError as exc:
         state.settings_error = str(exc)
         if state.contract_run:
@@ -108,20 +128,6 @@ def pytest_configure(config: pytest.Config) -> None:
         # JUnit goes to the report dir unless asked elsewhere (report.html is the suite's own).
         if not config.option.xmlpath:
             config.option.xmlpath = str(report_dir / "junit.xml")
-
-
-def _check_report_dir(directory: Path) -> None:
-    """The reports and the ledger must be writable before anything is created on a server."""
-    probe = directory / ".rc-contract-write-test"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        probe.write_text("", "utf-8")
-        probe.unlink()
-    except OSError as exc:
-        raise ConfigError(
-            f"RC_REPORT_DIR={str(directory)!r} is not a directory the suite can write to "
-            f"({exc.strerror or type(exc).__name__}); set RC_REPORT_DIR to a writable directory"
-        ) from None
 
 
 def _is_contract_run(config: pytest.Config) -> bool:
@@ -185,12 +191,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     def notify(message: str) -> None:
         text = state.run.redactor.text(message) if state.run else message
+        if state.console is not None:
+            state.console.note(text)
+            return
         if reporter is None:
             return
         # Waits happen inside cases, whose output pytest captures: the user must see them.
         with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
             reporter.write_line(f"rc-contract: {text}")
 
+    if state.console is not None:
+        state.console.total = len(session.items)
     state.run = Run(state.settings, notify=notify)
     planned = planned_info_calls(session.items, state.settings.fuzz_examples)
     state.run.planned_info_calls = planned.total
@@ -207,11 +218,57 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         run.planned_info_calls = planned.fixed + _generated_calls(run.budget.estimated_examples)
     if run.rate_limit is not None and not run.rate_limit.bypass and run.session is not None:
         _show_progress(state, reporter, capture)
+    if state.console is not None:
+        _header(state, run)
+        return
     notify(
         f"target {run.url} ({'bundled reference server' if run.reference else 'RC_URL'}), "
         f"Rocket.Chat {run.server_version} from {run.detected.source if run.detected else '?'}, "
         f"judged by the {_contract_name(run)} contract"
     )
+
+
+def _header(state: State, run: Run) -> None:
+    from rc_contract import __version__
+
+    console, settings = state.console, run.settings
+    assert console is not None
+    sources = {env: _source_of(state.config, env) for env in SETTINGS}
+    contract = _contract_name(run) if run.contract_version is not None else ""
+    lines = terminal.header(__version__, run, settings, state.warnings, sources,
+                            _account(state, run), contract)
+    for line in lines:
+        console.wrapped(run.redactor.text(line))
+    console.flush_pending()
+    console.line()
+
+
+def _source_of(config: pytest.Config, env: str) -> str:
+    """Where a setting's value came from: its option, its variable, or the default."""
+    if config.getoption(_dest(env)) not in (None, ""):
+        return SETTINGS[env].option
+    return env if os.environ.get(env) else "default"
+
+
+def _account(state: State, run: Run) -> str:
+    """The account the run logs in with, in words; no secret."""
+    settings = run.settings
+    credentials = settings.credentials
+    if run.reference is not None:
+        main = ("a livechat agent of the bundled server (rate-limited)"
+                if run.reference.ci_password else "admin of the bundled server")
+        main += " (password generated)"
+    elif credentials.user:
+        main = f"{credentials.user} (RC_USER, password from RC_PASSWORD)"
+    else:
+        main = f"user id {credentials.user_id} (RC_USER_ID, token from RC_AUTH_TOKEN)"
+    if settings.unprivileged is not None:
+        other = f"{settings.unprivileged.user} (RC_UNPRIVILEGED_USER)"
+    elif run.unprivileged_given is not None:
+        other = f"{run.unprivileged_given.user} of the bundled server"
+    else:
+        other = "created by the run, deleted after it"
+    return f"{main}; without view-l-room: {other}"
 
 
 def _contract_name(run: Run) -> str:
@@ -222,9 +279,14 @@ def _contract_name(run: Run) -> str:
 
 
 def _cannot_start(session: pytest.Session, state: State, message: str) -> None:
+    state.start_error = message
+    if state.console is not None:
+        # One line on stderr; pytest.exit ends the session with exit code 4 and says
+        # nothing itself once its terminal is off. pytest_sessionfinish still cleans up.
+        state.console.line(f"rc-contract: cannot start: {message}", err=True)
+        pytest.exit(message, returncode=EXIT_CANNOT_START)
     # A UsageError ends the session with exit code 4 (EXIT_CANNOT_START) and one
     # "ERROR: ..." line; pytest_sessionfinish still runs and cleans up.
-    state.start_error = message
     raise pytest.UsageError(f"rc-contract: cannot start: {message}")
 
 
@@ -285,6 +347,26 @@ def _show_progress(state: State, reporter: Any, capture: Any) -> None:
 
     run = state.run
     assert run is not None and run.session is not None
+    console = state.console
+    if console is not None:
+        def plain(text: str) -> None:
+            console.line(f"rc-contract: {run.redactor.text(text)}")
+
+        def redraw(line: str, last: bool) -> None:
+            # The figures that matter first, so that a narrow terminal keeps them.
+            wait = re.search(r"\(this wait: (\d+) s\)", line)
+            if last or wait is None:
+                console.wait("")
+                return
+            f = state.progress.figures()
+            left = f["eta_s"]
+            console.wait(f"waiting {wait.group(1)} s for the limiter, "
+                         f"{f['requests_done']}/{f['requests_planned']} counted requests, "
+                         f"about {int(left) // 60}:{int(left) % 60:02d} left")
+
+        state.progress = Progress(run, plain, redraw if console.tty else None)
+        run.session.pacer.on_wait = state.progress.on_wait
+        return
     if reporter is None:
         return
 
@@ -393,6 +475,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # Built before redaction, from raw exchanges; redacted as it is built.
         report._rc_detail = failure.describe(state.run, item.nodeid, _clauses(item),
                                              call.excinfo.value, str(report.longrepr))
+        state.details[item.nodeid] = report._rc_detail
     _redact_report(state.run, report)
     _record(state, item, report, call)
     outcome = state.outcomes.get(item.nodeid)
@@ -402,7 +485,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         _path, line, _ = item.location
         report.outcome = "skipped"
         report.longrepr = (str(item.path), (line or 0) + 1, f"{NOT_JUDGED_PREFIX}{outcome.message}")
+    if state.console is not None and outcome is not None and _is_recorded(report):
+        state.console.case_done(outcome.clauses, outcome.outcome)
     return report
+
+
+def _is_recorded(report: pytest.TestReport) -> bool:
+    """The phase whose report decides a case's outcome (see ``_record``)."""
+    return report.when == "call" or (report.when == "setup" and not report.passed)
 
 
 def _is_contract_failure(exc: BaseException) -> bool:
@@ -417,7 +507,8 @@ def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
     if state.run is not None and isinstance(report, pytest.TestReport):
         _redact_report(state.run, report)
         recorded = state.outcomes.get(report.nodeid)
-        if recorded is not None and recorded.detail:
+        explained = getattr(report, "_rc_detail", None)
+        if recorded is not None and recorded.detail and explained is None:
             recorded.detail = str(report.longrepr)
 
 
@@ -486,7 +577,10 @@ def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: An
         if outcome == PASSED and run.budget is not None and _is_generated(item):
             # Judged, but on fewer cases than asked: the reports say how many and why.
             message = run.budget.note(run.fuzz_cases_run, run.fuzz_cases_cut)
-        detail = str(report.longrepr) if outcome in (FAILED, ERROR) else ""
+        explained = getattr(report, "_rc_detail", None)
+        # The reports' detail is the suite's account of the failure, not pytest's traceback.
+        detail = ((explained.text if explained else str(report.longrepr))
+                  if outcome in (FAILED, ERROR) else "")
         state.outcomes[item.nodeid] = TestOutcome(
             item.nodeid, _clauses(item), outcome, message, report.duration, detail
         )
@@ -529,6 +623,14 @@ def _summary_line(text: str) -> str:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash[STATE]
     run = state.run
+    if state.console is not None:
+        state.console.finish_progress()
+    if (state.contract_run and not state.active and state.settings_error is None
+            and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED):
+        # -k or -m selected no case: nothing judged, never a green run.
+        state.nothing_judged = "no case was selected (-k, -m, --ignore or --deselect)"
+        session.exitstatus = EXIT_CANNOT_START
+        return
     if not state.active or run is None:
         return
     run.close()  # one signal does not cut it short; a second does (interrupts.py)
@@ -556,7 +658,14 @@ def _exit_code(state: State, run: Run, pytest_status: int) -> int:
         return pytest_status  # an internal error (3), no tests collected (5)
     failed = any(o.outcome == FAILED for o in state.outcomes.values())
     errors = any(o.outcome == ERROR for o in state.outcomes.values())
-    return EXIT_FAILED if failed or errors or run.cleanup_problems else 0
+    if failed or errors or run.cleanup_problems:
+        return EXIT_FAILED
+    if not any(o.outcome == PASSED for o in state.outcomes.values()):
+        # Every selected case was skipped or a notice: a run that judged nothing is not green.
+        state.nothing_judged = ("every selected case was skipped or a notice; select cases that "
+                                "judge a clause, or run them all")
+        return EXIT_CANNOT_START
+    return 0
 
 
 def _mark_exit_code(config: pytest.Config, code: int) -> None:
@@ -622,12 +731,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             summary.correct_exit_code(run.settings.report_dir, run,
                                         list(state.outcomes.values()), written, state.exit_code)
             interrupts.seal(state.exit_code)
+        if state.console is not None:
+            _print_results(state, run)
         paragraph = _closing_paragraph(state, run)
         if paragraph:
             interrupts.say(paragraph)
         from rc_contract.reports import evidence
 
         evidence.write(run.settings.report_dir)
+        _print_last_line(state, state.exit_code, run.settings.report_dir)
         return
     # The run never got to write its reports: replace the previous run's with the reason.
     reason = None
@@ -635,8 +747,60 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         reason, code = f"cannot start: {state.start_error or state.settings_error}", EXIT_CANNOT_START
     elif interrupts.interrupted():
         reason, code = f"{interrupts.reason()} before the run started", EXIT_INTERRUPTED
+    elif state.nothing_judged:
+        reason, code = f"nothing judged: {state.nothing_judged}", EXIT_CANNOT_START
+        if state.console is None:
+            sys.stderr.write(f"rc-contract: {reason}\n")
     if reason is not None and state.report_dir is not None:
-        summary.replace_with_not_run(state.report_dir, code, reason)
+        target = (state.settings.url or "the bundled reference server") if state.settings else None
+        summary.replace_with_not_run(state.report_dir, code, reason, target)
+        _print_last_line(state, code, state.report_dir)
+
+
+def _print_results(state: State, run: Run) -> None:
+    """The clause table, each failure's block, the run's notes (the tool's terminal)."""
+    console = state.console
+    assert console is not None
+    tests = list(state.outcomes.values())
+    redact = run.redactor.text
+    if not run.detected:
+        return
+    if not console.tty:  # in a terminal, the progress line's place is the blank line
+        console.line()
+    console.line(f"clauses (server {run.server_version}, contract {run.contract_version}):")
+    for line in terminal.clause_table(summary.clause_outcomes(run, tests), redact,
+                                      console.width() if console.tty else 120):
+        console.line(line)
+    order = {clause.id: index for index, clause in enumerate(run.catalogue.clauses)}
+    failed = sorted((t for t in tests if t.outcome == FAILED),
+                    key=lambda t: min((order.get(c, len(order)) for c in t.clauses), default=0))
+    if failed:
+        console.line()
+        console.line(f"failures ({len(failed)} case{'s' if len(failed) > 1 else ''}; "
+                     "each one in report.html too):")
+        for test in failed:
+            detail = state.details.get(test.nodeid)
+            block = detail.block if detail is not None else (
+                f"  x {', '.join(test.clauses)}  {terminal.case_name(test.nodeid)}\n"
+                f"    failed    {test.message}")
+            for line in block.splitlines():
+                console.line(redact(line))
+    extras = summary.terminal_extras(run, tests)
+    if extras:
+        console.line()
+    for line in extras:
+        console.line(line)
+    if run.budget is not None:
+        console.line(f"rc-contract: {run.budget.note(run.fuzz_cases_run, run.fuzz_cases_cut)}")
+    if state.progress is not None:
+        console.line(f"rc-contract: {state.progress.line(final=True)}")
+
+
+def _print_last_line(state: State, code: int | None, report_dir: Path) -> None:
+    if state.console is None or code is None:
+        return
+    state.console.line(terminal.last_line(code, f"report: {report_dir / summary.REPORT_HTML}",
+                                          state.nothing_judged))
 
 
 __all__ = ["FAILED", "SKIPPED", "current_settings"]

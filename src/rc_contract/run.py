@@ -315,7 +315,7 @@ class Run:
             raise StartError(self.redactor.text(str(exc))) from None
         except TransportError as exc:
             self.close()
-            raise StartError(self.redactor.text(f"{exc}; check RC_URL")) from None
+            raise StartError(self.redactor.text(self._no_answer(exc))) from None
         except NotSent as exc:
             # The set-up would wait for the limiter past the deadline (another client on
             # this IP took the windows): the budget cannot be kept.
@@ -323,6 +323,15 @@ class Run:
             raise StartError(self.redactor.text(
                 f"RC_TIME_BUDGET={self.settings.time_budget_s:g} cannot be kept: the set-up's "
                 f"{str(exc).removeprefix('not sent: ')}")) from None
+
+    def _no_answer(self, exc: TransportError) -> str:
+        """The cause once: the first request's failure, not the probes that confirmed it."""
+        breakdown = self.session.breaker.breakdown if self.session is not None else None
+        if breakdown is None:
+            return f"{exc}; check RC_URL"
+        cause = breakdown.reason.removeprefix("failed: ")
+        where = "the bundled reference server" if self.reference is not None else "RC_URL"
+        return f"{breakdown.request} to {where} got no answer: {cause}"
 
     def _start(self) -> None:
         settings = self.settings

@@ -13,6 +13,7 @@ import pytest
 
 from rc_contract.configuration.paths import ENDPOINT
 from rc_contract.contract.checks import swept
+from rc_contract.reports.failure import Offending
 
 pytestmark = pytest.mark.clause("VI-EXTIDS-SHAPE")
 
@@ -55,7 +56,7 @@ def test_every_external_ids_of_the_run(rc, request):
     # Promise: the same schema, on every visitor any answer of the run carried.
     answers = [e for e in rc.recorder.for_path(ENDPOINT) if e.status == 200]
     swept(rc, request.node.nodeid, "VI-EXTIDS-SHAPE", answers)
-    problems, arrays = [], 0
+    problems, arrays, offending = [], 0, {}
     for exchange in answers:
         try:
             visitor = json.loads(exchange.body).get("visitor")
@@ -63,8 +64,14 @@ def test_every_external_ids_of_the_run(rc, request):
             continue
         if isinstance(visitor, dict) and "externalIds" in visitor:
             arrays += 1
-            problems += shape_problems(visitor["externalIds"])
-    assert not problems, "; ".join(sorted(set(problems))[:5])
+            found = shape_problems(visitor["externalIds"])
+            problems += found
+            for problem in found:
+                offending.setdefault(problem, exchange)
+    if problems:
+        # The failure names one request per kind of problem (and a curl line for it).
+        kinds = sorted(set(problems))
+        raise Offending("; ".join(kinds[:5]), [offending[p] for p in kinds])
     if not arrays:
         # Skipped, not an error of the run: without apps no visitor carries externalIds.
         pytest.skip(f"nothing to judge (not passed): none of the {len(answers)} visitor answers "

@@ -11,6 +11,7 @@ import pytest
 
 from rc_contract.configuration.paths import ENDPOINT
 from rc_contract.contract.checks import swept
+from rc_contract.reports.failure import Offending
 
 pytestmark = pytest.mark.clause("VI-NO-STORE")
 
@@ -49,6 +50,13 @@ def test_no_answer_of_the_run_carrying_a_visitor_is_cacheable(rc, request):
     # Promise: section 3, as above; zero answers carrying a visitor is not judged.
     carrying = swept(rc, request.node.nodeid, "VI-NO-STORE",
                      [e for e in rc.recorder.for_path(ENDPOINT) if _carries_a_visitor(e.body)])
-    problems = sorted({p for e in carrying if (p := _problem(e.status, e.header("Cache-Control")))})
-    assert not problems, f"{len(problems)} kind(s) of answer, of {len(carrying)} examined: " + "; ".join(
-        problems[:3])
+    # One request per kind of problem: the failure names it (and a curl line for it).
+    found = {}
+    for e in carrying:
+        problem = _problem(e.status, e.header("Cache-Control"))
+        if problem:
+            found.setdefault(problem, e)
+    problems = sorted(found)
+    if problems:
+        raise Offending(f"{len(problems)} kind(s) of answer, of {len(carrying)} examined: "
+                        + "; ".join(problems[:3]), [found[p] for p in problems])

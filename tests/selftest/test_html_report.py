@@ -85,6 +85,20 @@ def test_a_failure_is_named_in_the_verdict_and_its_detail_is_folded_under_it(
     assert "private, max-age=60" in detail and "expected no-store" in detail
     text = (reports["failing"].report_dir / "report.html").read_text("utf-8")
     assert "RC Contract" not in text, "a registered visitor's name reached the report"
+    # The failed clause first, at every width (one table: the phone's cards keep its order);
+    # its detail is the suite's account, not pytest's traceback, locals or source.
+    assert next(iter(report.rows)) == "VI-NO-STORE", list(report.rows)
+    for word in ("rc = Run(", "def test_", "Traceback", "_ _ _ _"):
+        assert word not in detail, word
+
+
+def test_the_could_not_start_page_is_styled_and_names_the_target(tmp_path: Path) -> None:
+    result = run_suite(tmp_path, {"RC_URL": "http://127.0.0.1:9", "RC_USER": "u",
+                                  "RC_PASSWORD": "p"})
+    assert result.exit_code == 4
+    text = (tmp_path / "report.html").read_text("utf-8")
+    assert "<style>" in text and 'id="verdict"' in text and "http://127.0.0.1:9" in text
+    assert "connection refused at 127.0.0.1:9" in text
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")

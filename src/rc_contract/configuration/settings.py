@@ -334,3 +334,17 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
         reference_faults=faults,
         url_auth=url_auth,
     )
+
+
+def check_report_dir(directory: Path) -> None:
+    """The reports and the ledger must be writable before anything is created on a server."""
+    probe = directory / ".rc-contract-write-test"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe.write_text("", "utf-8")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"RC_REPORT_DIR={str(directory)!r} is not a directory the suite can write to "
+            f"({exc.strerror or type(exc).__name__}); set RC_REPORT_DIR to a writable directory"
+        ) from None

@@ -8,6 +8,7 @@ import ipaddress
 import secrets
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -54,6 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         # A lean replacement for the stdlib's email-based header parsing, which
         # costs more than the whole route does.
+        self.command = ""  # a request line that does not parse (TLS, garbage) sets none
         try:
             line = self.rfile.readline(_MAX_LINE + 1)
             if not line:
@@ -82,8 +84,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.request_version != "HTTP/1.1" and connection != "keep-alive"
             )
             self.headers_in = headers
+            if not (headers.get("Content-Length") or "0").isdigit():
+                self._refuse(400)
+                return
             self._serve(headers)
-        except (TimeoutError, ConnectionError):
+        except (TimeoutError, OSError):
+            # The client went away mid-request (reset, half-closed, TLS torn down).
             self.close_connection = True
 
     def _refuse(self, status: int) -> None:
@@ -181,6 +187,15 @@ class _HTTPServer(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A bad client is never worth a traceback on the console of the person running
+        # the server; a fault of the server's own is one line (the client got no answer).
+        error = sys.exception()
+        if error is None or isinstance(error, OSError):
+            return
+        sys.stderr.write(f"rc-contract reference server: no answer to {client_address[0]}: "
+                         f"{type(error).__name__}: {error}\n")
 
     def track(self, connection: socket.socket, open_: bool) -> None:
         with self._connections_lock:

@@ -10,6 +10,7 @@ credentials and the base URL turned into ``$RC_USER_ID``/``$RC_AUTH_TOKEN``/``$R
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shlex
@@ -57,6 +58,7 @@ class Offending(AssertionError):
 class Detail:
     line: str  # one readable line: JUnit's message, the short summary
     text: str  # the block: clause, request, expected, answer, reproduction
+    block: str = ""  # the terminal's compact block: clause, promise, request, expected/actual, curl
 
 
 def in_words(st_line: str) -> str:
@@ -165,6 +167,9 @@ def _answer(exchange: Any, redactor: Any) -> list[str]:
 
 def _case_exchanges(run: Any, nodeid: str, failure_text: str) -> list[Any]:
     mine = [e for e in run.recorder.for_path(ENDPOINT) if e.case == nodeid]
+    # Answers recorded for an earlier case asking the same question are this case's too.
+    served = [e for case, e in getattr(run.recorder, "served", []) if case == nodeid]
+    mine += [e for e in served if e not in mine]
     if not mine:
         return []
     # A fuzz case sends many requests: the one Schemathesis reproduces is the failing one.
@@ -208,7 +213,53 @@ def describe(run: Any, nodeid: str, clauses: tuple[str, ...], exc: BaseException
     line = f"{clause}: {_cap(reason, _LINE_REASON)}"
     if exchanges:
         line += f" -- {_cap(redact(request_line(exchanges[0], run)), _LINE_REQUEST)}"
-    return Detail(line=line, text="\n".join(lines))
+    block = _block(run, nodeid, clauses, exchanges, redact(expected) if expected else "", reason)
+    return Detail(line=line, text="\n".join(lines), block=block)
+
+
+def _block(run: Any, nodeid: str, clauses: tuple[str, ...], exchanges: list[Any], expected: str,
+           reason: str) -> str:
+    """The terminal's block of a failure: what was promised, asked, expected and answered."""
+    redact = run.redactor.text
+    lines = [f"  x {', '.join(clauses) or 'no clause'}  {nodeid.split('::')[-1]}"]
+    catalogue = getattr(run, "catalogue", None)
+    for clause in clauses:
+        with contextlib.suppress(LookupError, TypeError):  # a clause the catalogue lacks
+            lines.append(f"    promise   {catalogue[clause].title}")
+    for exchange in exchanges[:_EXCHANGES_IN_BLOCK]:
+        lines.append(f"    request   {_cap(redact(request_line(exchange, run)), _REQUEST_IN_BLOCK)}")
+        if expected:
+            lines.append(f"    expected  {expected}")
+        reason_phrase = redact(getattr(exchange, "reason", "") or "")
+        lines.append(f"    actual    {exchange.status} {reason_phrase}".rstrip()
+                     + f", body {_cap(_body(exchange, run.redactor), _BODY_IN_BLOCK)}")
+        if _about_headers(reason):
+            shown = {k: v for k, v in exchange.response_headers.items()
+                     if k.lower() not in _DULL_HEADERS}
+            headers = "; ".join(f"{k}: {v}" for k, v in run.redactor.headers(shown).items())
+            lines.append(f"    headers   {_cap(headers, _BODY_IN_BLOCK)}")
+        command = redact(curl(exchange, run))
+        lines.append(f"    curl      {command}" if len(command) <= _CURL_IN_BLOCK else
+                     f"    curl      ({len(command)} characters long: in report.html)")
+    if len(exchanges) > _EXCHANGES_IN_BLOCK:
+        lines.append(f"    ... and {len(exchanges) - _EXCHANGES_IN_BLOCK} more request(s) like "
+                     "these (report.html)")
+    if not exchanges:
+        lines.append("    request   none of visitors.info (the case judged the run's set-up)")
+    lines.append(f"    failed    {_cap(reason, _LINE_REASON)}")
+    return "\n".join(lines)
+
+
+_EXCHANGES_IN_BLOCK = 2
+_BODY_IN_BLOCK = 200
+_REQUEST_IN_BLOCK = 240
+_CURL_IN_BLOCK = 600
+
+
+def _about_headers(reason: str) -> bool:
+    lowered = reason.lower()
+    return any(word in lowered for word in ("header", "cache-control", "content-type",
+                                            "content type", "cookie", "etag", "pragma"))
 
 
 def _cap(text: str, most: int) -> str:

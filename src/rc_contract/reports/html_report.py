@@ -27,9 +27,22 @@ def verdict(exit_code: int) -> dict[str, str]:
     return {"css": css, "word": word, "text": text}
 
 
+def rank(clause: dict[str, Any]) -> int:
+    """What a person must act on first: failed, then not judged, skipped, notices, passed."""
+    outcome, message = clause.get("outcome"), str(clause.get("message") or "")
+    if outcome == "failed":
+        return 0
+    if outcome in ("skipped", "error") and message.startswith(("not judged", "no test ran")):
+        return 1
+    return {"skipped": 2, "notice": 3, "passed": 4}.get(str(outcome), 2)
+
+
 def render(data: dict[str, Any], exit_line: str) -> str:
     """``exit_line``: the run's exit code as every report words it (summary.html_exit_code)."""
     env = Environment(loader=PackageLoader("rc_contract.reports", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+    # The same order at every width (the phone's cards too): failures before six passes.
+    clauses = sorted(data.get("clauses") or [], key=rank)
     return env.get_template("report.html.j2").render(
-        data=data, verdict=verdict(int(data["exit_code"])), exit_line=Markup(exit_line))
+        data=data, clauses=clauses, verdict=verdict(int(data["exit_code"])),
+        exit_line=Markup(exit_line))

@@ -231,10 +231,11 @@ def sweep_command(run: Run) -> str:
     return f"rc-contract sweep --rc-url {run.url} --rc-report-dir {run.settings.report_dir}"
 
 
-def not_run_summary(exit_code: int, reason: str) -> dict[str, Any]:
+def not_run_summary(exit_code: int, reason: str, target: str | None = None) -> dict[str, Any]:
     """summary.json of a run that never got to judge anything: it says why."""
     return {
         "suite": {"name": "rc-contract", "version": __version__},
+        **({"target": {"url": target}} if target else {}),
         "exit_code": exit_code,
         "outcome": EXIT_MEANINGS.get(exit_code, ""),
         "reason": reason,
@@ -245,20 +246,23 @@ def not_run_summary(exit_code: int, reason: str) -> dict[str, Any]:
     }
 
 
-def replace_with_not_run(directory: Path, exit_code: int, reason: str) -> bool:
+def replace_with_not_run(directory: Path, exit_code: int, reason: str,
+                         target: str | None = None) -> bool:
     """Replace the previous run's reports by ones that give this run's reason (exit 4, 2)."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for name in RUN_FILES:
             (directory / name).unlink(missing_ok=True)
-        data = not_run_summary(exit_code, reason)
+        data = not_run_summary(exit_code, reason, target)
         (directory / SUMMARY_JSON).write_text(json.dumps(data, indent=2) + "\n", "utf-8")
         meaning = EXIT_MEANINGS.get(exit_code, "")
         (directory / SUMMARY_MD).write_text(
-            f"# visitors.info contract: summary\n\n- exit code: {exit_code} ({meaning})\n"
+            "# visitors.info contract: summary\n\n"
+            + (f"- target: {target}\n" if target else "")
+            + f"- exit code: {exit_code} ({meaning})\n"
             f"- {reason}\n- no clause was judged\n", "utf-8")
         (directory / JUNIT_XML).write_text(_not_run_junit(exit_code, reason), "utf-8")
-        (directory / REPORT_HTML).write_text(_not_run_html(exit_code, reason), "utf-8")
+        (directory / REPORT_HTML).write_text(_not_run_html(exit_code, reason, target), "utf-8")
     except OSError:
         return False
     return True
@@ -276,14 +280,17 @@ def _not_run_junit(exit_code: int, reason: str) -> str:
     )
 
 
-def _not_run_html(exit_code: int, reason: str) -> str:
-    from html import escape
-
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>rc-contract</title></head>"
-        f"<body><h1>visitors.info contract</h1><p>{html_exit_code(exit_code)}</p>"
-        f"<p>{escape(reason)}</p><p>No clause was judged.</p></body></html>\n"
-    )
+def _not_run_html(exit_code: int, reason: str, target: str | None = None) -> str:
+    """The same page as a run's, with the reason where the clauses would be."""
+    data = {
+        "suite": {"version": __version__, "spec": None},
+        "target": {"url": target or "not known (the settings were refused)", "reference": False,
+                   "server_version": None, "version_source": None},
+        "contract_version": None, "requests": 0, "rate_limited": 0, "rate_limit_wait_s": 0,
+        "duration_s": 0, "exit_code": exit_code, "reason": reason, "clauses": [], "notices": [],
+        "observed": [], "errors": [], "cleanup_problems": [],
+    }
+    return html_report.render(data, html_exit_code(exit_code))
 
 
 def html_exit_code(exit_code: int) -> str:
@@ -397,6 +404,12 @@ def terminal_table(run: Run, tests: list[TestOutcome]) -> list[str]:
         if len(note) > 110:
             note = note[:107] + "..."
         lines.append(f"  {c.id:<{width}}  {c.outcome.upper():<8}{run.redactor.text(note)}")
+    return lines + terminal_extras(run, tests)
+
+
+def terminal_extras(run: Run, tests: list[TestOutcome]) -> list[str]:
+    """What the terminal says after the clause table: notices, sweeps, errors, requests."""
+    lines = []
     for notice in run.version_notices:
         lines.append(f"rc-contract: notice: {notice}")
     for notice in run.setting_notices:

@@ -307,27 +307,40 @@ def _with_params(url: str, params: Any) -> str:
 
 
 def _reason(exc: requests.RequestException) -> str:
+    """The cause in words, with its host:port and the one fix that fits it."""
+    where = _where(exc)
     if isinstance(exc, requests.exceptions.SSLError):
         text = str(exc)
         if "CERTIFICATE_VERIFY_FAILED" in text:
             return (
-                "TLS error: the server's certificate is not trusted (self-signed or private CA?); "
-                "point REQUESTS_CA_BUNDLE at the CA certificate that signed it"
+                f"TLS error: the certificate is not trusted at {where} (self-signed or private "
+                "CA?); point REQUESTS_CA_BUNDLE at the CA certificate that signed it"
             )
         return (
-            "TLS error: no TLS handshake with the server (is it plain http? then use an "
-            "http:// RC_URL)"
+            f"TLS error: TLS spoken to {where}, which answers plain HTTP; use an http:// RC_URL"
         )
     if isinstance(exc, requests.exceptions.Timeout):
-        return "timed out (no answer within RC_TIMEOUT seconds)"
+        return f"timed out: no answer from {where} within RC_TIMEOUT seconds"
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = str(exc)
+        if ("Name or service not known" in text or "nodename nor servname" in text
+                or "Temporary failure in name resolution" in text or "NameResolutionError" in text):
+            return f"the host name {where.rsplit(':', 1)[0]} does not resolve; check RC_URL"
         if "Connection refused" in text or "Failed to establish" in text:
-            return "connection refused (is the server running and the URL right?)"
-        if "Name or service not known" in text or "nodename nor servname" in text:
-            return "host name not found"
-        return "connection failed or was reset"
+            return f"connection refused at {where}: is the server running, and RC_URL right?"
+        return f"connection failed or was reset ({where})"
     return type(exc).__name__
+
+
+def _where(exc: requests.RequestException) -> str:
+    """host:port of the failed request (the default port of its scheme when none is given)."""
+    url = getattr(getattr(exc, "request", None), "url", None) or ""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return "the server"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{host}:{port}"
 
 
 def json_object(response: Any) -> dict[str, Any]:
