@@ -1,13 +1,14 @@
 """VI-OK-SHAPE: a known visitor comes back whole, well-typed and as registered.
 
-Promise: the docs' 200 schema (spec/visitors-info.openapi.json, repaired) with the
-stricter types of spec/strict.yaml (each overlay names its source: ILivechatVisitor of
-@rocket.chat/core-typings, rocketchat-behaviour.md section 7), Rocket.Chat's own
-end-to-end test (section 8: 200, `success: true`, `visitor._id` the id asked for), and
-the registration endpoint (section 7: what was sent comes back, addresses lower-cased).
-Not promised, so not checked: that `status`, `_updatedAt`, `ts` or `username` stay
-as the registration answer had them (section 7: the server may touch a visitor after
-registering it). Visitor keys the document does not name are notices.
+Promise: the docs' 200 schema (spec/visitors-info.openapi.json, repaired) with the stricter types of
+spec/strict.yaml (each overlay names its source: ILivechatVisitor of @rocket.chat/core-typings,
+docs/rocketchat-behaviour.md#registered-visitor), Rocket.Chat's own end-to-end test
+(docs/rocketchat-behaviour.md#upstream-tests: 200, `success: true`, `visitor._id` the id asked for),
+and the registration endpoint (docs/rocketchat-behaviour.md#set-up-endpoints: what was sent comes
+back, addresses lower-cased). Not promised, so not checked: that `status`, `_updatedAt`, `ts` or
+`username` stay as the registration answer had them
+(docs/rocketchat-behaviour.md#registered-visitor: the server may touch a visitor after registering
+it). Visitor keys the document does not name are notices.
 """
 
 import pytest
@@ -30,7 +31,8 @@ def test_known_visitor(rc, validator, label):
     visitor = rc.visitors[label]
     response = rc.ask(params={"visitorId": visitor.id})
     answer = Answer.of(response)
-    # Promise: section 8 (Rocket.Chat's e2e test): 200, success true, the id asked for.
+    # Promise: docs/rocketchat-behaviour.md#upstream-tests (Rocket.Chat's e2e test): 200, success true, the id
+    # asked for.
     assert answer.status == 200, f"status {answer.status}, expected 200"
     body = answer.json()
     assert isinstance(body, dict) and body.get("success") is True, "success is not true"
@@ -47,10 +49,10 @@ def test_known_visitor(rc, validator, label):
         for e in errors[:5]
     )
 
-    # Promise: section 7, the registration stores what was sent (name, phone as
-    # [{phoneNumber}], visitorEmails as [{address}] lower-cased; the run's values are
-    # unique to it, so no merge adds another) and visitors.info returns every stored
-    # field (section 1: no allow-list).
+    # Promise: docs/rocketchat-behaviour.md#set-up-endpoints, the registration stores what was sent (name,
+    # phone as [{phoneNumber}], visitorEmails as [{address}] lower-cased; the run's values are unique to it,
+    # so no merge adds another) and visitors.info returns every stored field
+    # (docs/rocketchat-behaviour.md#lookup: no allow-list).
     assert returned.get("name") == visitor.name, "the registered name does not come back"
     # As registered, not merely containing it: one item each, the value sent (the
     # address lower-cased); another visitor's stale address or number is a break.

@@ -202,7 +202,8 @@ class App:
         try:
             params = query.parse(ex.request.query, self.profile.query_limits)
         except query.QueryError as error:
-            # Written by the router's middleware: no cache headers (section 3).
+            # Written by the router's middleware: no cache headers
+            # (docs/rocketchat-behaviour.md#cache-headers).
             return Response(400, bodies.failure(str(error)), case=INVALID_QUERY_CASE)
         ex.params = hook("parse", ex, params)
         limited = self._rate_limit(ex)

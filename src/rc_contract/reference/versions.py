@@ -2,7 +2,7 @@
 
 Every version the suite knows (spec/versions.yaml) can be emulated: each patch of
 the 8.3 to 9.0 lines and 9.0's release candidates. Behaviours are tied to version
-ranges from rocketchat-behaviour.md, evaluated the semver way, so ``9.0.0-rc.3``
+ranges from docs/rocketchat-behaviour.md, evaluated the semver way, so ``9.0.0-rc.3``
 is before ``9.0.0``. Where the document says a fact is unknown the emulator picks
 what it calls most likely, and says so here.
 """
@@ -34,7 +34,7 @@ BEHAVIOURS: dict[str, VersionRange] = {
 }
 
 # What a bare line means ("8.5"): its newest patch, except the historical lines,
-# which mean their last patch whose token behaviour is known (section 1).
+# which mean their last patch whose token behaviour is known (docs/rocketchat-behaviour.md#token-by-version).
 LINE_DEFAULTS: dict[tuple[int, int], str] = {(8, 3): "8.3.3", (8, 4): "8.4.1"}
 # The versions `rc-contract serve --help` names: every line in support at its newest
 # patch, the historical lines and a release candidate (any other known version works too).
