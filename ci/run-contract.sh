@@ -2,7 +2,7 @@
 # The shell steps of the GitHub action (action.yml) and the GitLab CI template
 # (ci/rc-contract.gitlab-ci.yml): install the suite, run it, hand its summary to the CI.
 #
-# Settings are the suite's own RC_* variables (README, "Pointing it at a real server"),
+# Settings are the suite's own RC_* variables (README, "Settings"),
 # plus:
 #   RC_CONTRACT_PYTHON   the Python to install with (default: python3)
 #   RC_CONTRACT_INSTALL  what pip installs (a requirement, a wheel, a git+ URL); default: the

@@ -1,7 +1,7 @@
 """VI-AUTH-401: missing or wrong credentials get 401 with the version's body.
 
 Promise: the docs' 401 response (authorizationError: `status`, `message`) and
-Rocket.Chat's API layer (rocketchat-behaviour.md section 3: the 8.x body is a
+Rocket.Chat's API layer (docs/rocketchat-behaviour.md#body-401: the 8.x body is a
 superset, 9.0 sends `success` and `error` only, `shouldBreakInVersion('9.0.0')`).
 The exact texts are spec/clauses.yaml's; keys neither names are notices.
 """
@@ -34,7 +34,7 @@ HEADERS = {
 
 @pytest.mark.parametrize("credentials", list(HEADERS))
 def test_refused_with_401(rc, credentials):
-    # Promise: section 3 "no auth headers, only one of them, wrong user id or wrong token: 401";
-    # the visitor's data never reaches a caller who is not logged in (judge.Foreign).
+    # Promise: docs/rocketchat-behaviour.md#bodies "no auth headers, only one of them, wrong user id or wrong
+    # token: 401"; the visitor's data never reaches a caller who is not logged in (judge.Foreign).
     response = rc.info(params={"visitorId": rc.visitors["a"].id}, headers=HEADERS[credentials](rc))
     judge_answer(rc, "VI-AUTH-401", response)

@@ -1,8 +1,8 @@
 """VI-CONTENT-TYPE: every answer of visitors.info is JSON.
 
-Promise: Rocket.Chat's own end-to-end tests assert `Content-Type: application/json` on
-every case (rocketchat-behaviour.md section 8), and section 3 ("All bodies are JSON;
-`content-type` starts with `application/json`": parameters such as `charset` are fine).
+Promise: Rocket.Chat's own end-to-end tests assert `Content-Type: application/json` on every case
+(docs/rocketchat-behaviour.md#upstream-tests), and docs/rocketchat-behaviour.md#bodies ("All bodies
+are JSON; `content-type` starts with `application/json`": parameters such as `charset` are fine).
 """
 
 import pytest
@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.clause("VI-CONTENT-TYPE"), pytest.mark.after_all]
 
 def test_every_answer_of_the_run_is_json(rc, request):
     """Every visitors.info exchange of the run: success, each error path, fuzzing."""
-    # Promise: section 8 and section 3. Zero answers examined is not judged.
+    # Promise: docs/rocketchat-behaviour.md#upstream-tests and docs/rocketchat-behaviour.md#bodies. Zero
+    # answers examined is not judged.
     exchanges = swept(rc, request.node.nodeid, "VI-CONTENT-TYPE", rc.recorder.for_path(ENDPOINT))
     problems = {}
     for exchange in exchanges:

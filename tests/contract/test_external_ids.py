@@ -2,7 +2,7 @@
 
 Promise: the docs' 200 schema (`externalIds` items: `appId`, `entityId` strings,
 `metadata` object; changelog 8.4.0) and `@rocket.chat/core-typings` 8.4+
-(rocketchat-behaviour.md section 1: `{appId: string, entityId: string, metadata?: object}[]`).
+(docs/rocketchat-behaviour.md#external-ids: `{appId: string, entityId: string, metadata?: object}[]`).
 Only apps set it (no REST endpoint can), so without RC_EXTERNAL_IDS_VISITOR a run may
 see none: the clause is then reported as not judged (skipped), never passed.
 """

@@ -1,10 +1,10 @@
 """VI-FUZZ: Schemathesis-generated requests get documented, well-formed answers.
 
-Promise: the docs' document (statuses 200, 400, 401, 403 and their schemas), the error
-envelope every Rocket.Chat failure has (rocketchat-behaviour.md section 3:
-`success: false`, a string `error`), JSON answers (section 8), no token (docs, from
-8.5.0) and no other visitor's data (design.md). Keys the document does not name are
-notices (judge.py), never failures.
+Promise: the docs' document (statuses 200, 400, 401, 403 and their schemas), the error envelope
+every Rocket.Chat failure has (docs/rocketchat-behaviour.md#bodies: `success: false`, a string
+`error`), JSON answers (docs/rocketchat-behaviour.md#upstream-tests), no token (docs, from 8.5.0)
+and no other visitor's data (design.md). Keys the document does not name are notices (judge.py),
+never failures.
 """
 
 import pytest
@@ -25,5 +25,5 @@ def test_generated_requests(case, rc):
 @pytest.mark.clause("VI-FUZZ")
 @pytest.mark.parametrize("boundary", fuzz.boundaries(), ids=lambda b: b["name"])
 def test_boundary_inputs(boundary, rc):
-    # Promise: section 4, each boundary query of spec/fuzz-boundaries.yaml.
+    # Promise: docs/rocketchat-behaviour.md#query-strings, each boundary query of spec/fuzz-boundaries.yaml.
     fuzz.check_boundary(schema, boundary, rc)

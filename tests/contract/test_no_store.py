@@ -1,7 +1,7 @@
 """VI-NO-STORE: an answer that carries a visitor is marked not cacheable.
 
 Promise: Rocket.Chat's route answers carry ``Cache-Control: no-store`` (and
-``Pragma: no-cache``) on every 8.x and 9.0 (rocketchat-behaviour.md section 3),
+``Pragma: no-cache``) on every 8.x and 9.0 (docs/rocketchat-behaviour.md#cache-headers),
 so no proxy between the server and its clients keeps a person's contact data.
 """
 
@@ -37,7 +37,8 @@ def _problem(status, cache_control):
 
 @pytest.mark.shares_answer  # VI-OK-SHAPE's case for visitor a asks the same
 def test_a_known_visitor_is_not_cacheable(rc):
-    # Promise: section 3, route answers carry cache-control: no-store (every 8.x and 9.0).
+    # Promise: docs/rocketchat-behaviour.md#cache-headers, route answers carry cache-control: no-store (every
+    # 8.x and 9.0).
     response = rc.ask(params={"visitorId": rc.visitors["a"].id})
     assert _carries_a_visitor(response.text), f"status {response.status_code}: no visitor to judge"
     problem = _problem(response.status_code, response.headers.get("Cache-Control", ""))
@@ -47,7 +48,8 @@ def test_a_known_visitor_is_not_cacheable(rc):
 @pytest.mark.after_all
 def test_no_answer_of_the_run_carrying_a_visitor_is_cacheable(rc, request):
     """Every visitors.info answer of the run that carries a visitor, fuzzing included."""
-    # Promise: section 3, as above; zero answers carrying a visitor is not judged.
+    # Promise: docs/rocketchat-behaviour.md#cache-headers, as above; zero answers carrying a visitor is not
+    # judged.
     carrying = swept(rc, request.node.nodeid, "VI-NO-STORE",
                      [e for e in rc.recorder.for_path(ENDPOINT) if _carries_a_visitor(e.body)])
     # One request per kind of problem: the failure names it (and a curl line for it).

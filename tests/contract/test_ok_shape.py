@@ -1,13 +1,14 @@
 """VI-OK-SHAPE: a known visitor comes back whole, well-typed and as registered.
 
-Promise: the docs' 200 schema (spec/visitors-info.openapi.json, repaired) with the
-stricter types of spec/strict.yaml (each overlay names its source: ILivechatVisitor of
-@rocket.chat/core-typings, rocketchat-behaviour.md section 7), Rocket.Chat's own
-end-to-end test (section 8: 200, `success: true`, `visitor._id` the id asked for), and
-the registration endpoint (section 7: what was sent comes back, addresses lower-cased).
-Not promised, so not checked: that `status`, `_updatedAt`, `ts` or `username` stay
-as the registration answer had them (section 7: the server may touch a visitor after
-registering it). Visitor keys the document does not name are notices.
+Promise: the docs' 200 schema (spec/visitors-info.openapi.json, repaired) with the stricter types of
+spec/strict.yaml (each overlay names its source: ILivechatVisitor of @rocket.chat/core-typings,
+docs/rocketchat-behaviour.md#registered-visitor), Rocket.Chat's own end-to-end test
+(docs/rocketchat-behaviour.md#upstream-tests: 200, `success: true`, `visitor._id` the id asked for),
+and the registration endpoint (docs/rocketchat-behaviour.md#set-up-endpoints: what was sent comes
+back, addresses lower-cased). Not promised, so not checked: that `status`, `_updatedAt`, `ts` or
+`username` stay as the registration answer had them
+(docs/rocketchat-behaviour.md#registered-visitor: the server may touch a visitor after registering
+it). Visitor keys the document does not name are notices.
 """
 
 import pytest
@@ -30,7 +31,8 @@ def test_known_visitor(rc, validator, label):
     visitor = rc.visitors[label]
     response = rc.ask(params={"visitorId": visitor.id})
     answer, _body, returned = known_visitor.check_answer(rc, validator, response, visitor.id)
-    # Promise: section 7 (what was sent comes back) and section 1 (no allow-list).
+    # Promise: docs/rocketchat-behaviour.md#set-up-endpoints (what was sent comes back) and
+    # docs/rocketchat-behaviour.md#lookup (no allow-list).
     known_visitor.check_registered(returned, visitor)
     rc.notices.add(body_notices(answer, rc.document, "VI-OK-SHAPE"))
     if label == "a":

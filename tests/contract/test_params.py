@@ -2,7 +2,7 @@
 
 Promise: the docs' 400 "Example 1" (missing `visitorId`, exact invalid-params body) and
 the route's query validator `isLivechatVisitorsInfoProps`, the same JSON Schema in every
-8.x and 9.0 (rocketchat-behaviour.md sections 1 and 4: `{visitorId: string}`, required,
+8.x and 9.0 (docs/rocketchat-behaviour.md#query-validator, #query-strings: `{visitorId: string}`, required,
 `additionalProperties: false`, Ajv's first error as `<message> [invalid-params]`).
 Queries are sent exactly as written, as a client would put them on the wire; where a
 real visitor id appears, a server that skips validation answers 200.
@@ -29,7 +29,8 @@ def _check(rc, clause_id, response):
 @pytest.mark.parametrize("query", [pytest.param("none", marks=pytest.mark.shares_answer),
                                    "wrong-case-name"])
 def test_missing_visitor_id(rc, query):
-    # Promise: docs 400 Example 1; section 4 ("(none)", "visitorid=abc (wrong case)").
+    # Promise: docs 400 Example 1; docs/rocketchat-behaviour.md#query-strings ("(none)", "visitorid=abc (wrong
+    # case)").
     text = None if query == "none" else f"visitorid={rc.visitors['a'].id}"
     _check(rc, "VI-PARAM-MISSING", rc.ask(text))
 
@@ -37,7 +38,8 @@ def test_missing_visitor_id(rc, query):
 @pytest.mark.clause("VI-PARAM-TYPE")
 @pytest.mark.parametrize("query", ["given-twice", "object-ne-operator"])
 def test_visitor_id_must_be_a_string(rc, query):
-    # Promise: section 4 (`visitorId=a&visitorId=b` and `visitorId[$ne]=x`: 400 must be string).
+    # Promise: docs/rocketchat-behaviour.md#query-strings (`visitorId=a&visitorId=b` and `visitorId[$ne]=x`:
+    # 400 must be string).
     visitor_id = rc.visitors["a"].id
     text = {
         "given-twice": f"visitorId={visitor_id}&visitorId={rc.visitors['b'].id}",
@@ -50,8 +52,8 @@ def test_visitor_id_must_be_a_string(rc, query):
 @pytest.mark.clause("VI-PARAM-EXTRA")
 @pytest.mark.parametrize("extra", ["unknown-name", "cache-buster"])
 def test_unknown_extra_parameter(rc, extra):
-    # Promise: section 4 (any unknown extra parameter, a cache buster `_=` included:
-    # 400 must NOT have additional properties).
+    # Promise: docs/rocketchat-behaviour.md#query-strings (any unknown extra parameter, a cache buster `_=`
+    # included: 400 must NOT have additional properties).
     parameter = {"unknown-name": "rcContract=1", "cache-buster": "_=1764000000000"}[extra]
     _check(rc, "VI-PARAM-EXTRA", rc.ask(f"visitorId={rc.visitors['a'].id}&{parameter}"))
 
@@ -63,8 +65,9 @@ def test_generic_parameter(rc, name):
     """Rocket.Chat's older REST layer honoured fields, sort, query, count and offset on many
     routes (``fields``, a projection, was a way to read hidden fields such as ``token``):
     here each is an extra parameter like any other, refused, and changes nothing."""
-    # Promise: section 1 and 4 (the validator's `additionalProperties: false`; any extra
-    # parameter: 400 must NOT have additional properties). Each alone, with a real id, as
+    # Promise: docs/rocketchat-behaviour.md#query-validator and
+    # docs/rocketchat-behaviour.md#query-strings (the validator's `additionalProperties:
+    # false`; any extra parameter: 400 must NOT have additional properties). Each alone, with a real id, as
     # VI-FUZZ's boundary query of the same name sends it: one answer serves both.
     parameter, value = GENERIC_PARAMETERS[name]
     response = rc.ask_if_fits(params={"visitorId": rc.visitors["a"].id, parameter: value})
@@ -78,8 +81,8 @@ def test_generic_parameter(rc, name):
 def test_array_form_of_one_value(rc):
     """``visitorId[]=<id>``: coerced to the id and looked up (8.4 on), refused as not a
     string (8.0), unknown in between: the catalogue's evidence decides what is asserted."""
-    # Promise: section 4 (ajvQuery coerceTypes 'array', verified 8.6.1 and 8.8.1; spec/clauses.yaml
-    # VI-PARAM-TYPE array-brackets, with the evidence of each version span).
+    # Promise: docs/rocketchat-behaviour.md#array-form (ajvQuery coerceTypes 'array', verified 8.6.1 and
+    # 8.8.1; spec/clauses.yaml VI-PARAM-TYPE array-brackets, with the evidence of each version span).
     visitor = rc.visitors["a"]
     response = rc.ask(f"visitorId[]={visitor.id}")
     answer = Answer.of(response)

@@ -1,10 +1,11 @@
 """VI-PERM-403: the permission is exactly view-l-room, both ways.
 
 Promise: the docs (permissionError, "Permission required: `view-l-room`") and
-Rocket.Chat's own end-to-end test (rocketchat-behaviour.md section 8: 403,
+Rocket.Chat's own end-to-end test (docs/rocketchat-behaviour.md#upstream-tests: 403,
 `success: false`, the exact error-unauthorized text); from 9.0.0 an
-`errorType: error-forbidden` may accompany it (section 3, PR #43214). The other way,
-section 1: `permissionsRequired: ['view-l-room']`, held by the default `livechat-agent`
+`errorType: error-forbidden` may accompany it (docs/rocketchat-behaviour.md#body-403,
+PR #43214). The other way, docs/rocketchat-behaviour.md#route:
+`permissionsRequired: ['view-l-room']`, held by the default `livechat-agent`
 role, so an account holding it without an admin or manager role gets the visitor.
 """
 
@@ -21,7 +22,8 @@ pytestmark = pytest.mark.clause("VI-PERM-403")
 # leaks the visitor to a user without the permission.
 @pytest.mark.parametrize("visitor", ["invalid-id", "known-visitor"])
 def test_refused_with_403(rc, visitor):
-    # Promise: section 8 (Rocket.Chat's e2e test, query visitorId=invalid) and section 1
+    # Promise: docs/rocketchat-behaviour.md#upstream-tests (Rocket.Chat's e2e test, query visitorId=invalid)
+    # and docs/rocketchat-behaviour.md#route
     # (permissionsRequired: ['view-l-room']); no visitor data in the refusal. The first is
     # the question the start-up check of RC_UNPRIVILEGED_USER asks: one answer serves both.
     visitor_id = PERMISSION_PROBE_ID if visitor == "invalid-id" else rc.visitors["a"].id
@@ -32,7 +34,8 @@ def test_refused_with_403(rc, visitor):
 @pytest.mark.budgeted  # one call more on a limited server unless the account is the agent
 def test_view_l_room_alone_is_enough(rc):
     """A livechat-agent (view-l-room, no admin or manager role) gets the visitor, whole."""
-    # Promise: section 1 (permissionsRequired: ['view-l-room']; default roles holding it
+    # Promise: docs/rocketchat-behaviour.md#route (permissionsRequired: ['view-l-room']; default
+    # roles holding it
     # include livechat-agent) and VI-OK-SHAPE's rule for a known visitor's answer.
     if not rc.agent_auth:
         pytest.skip("the other half is not judged (not passed): no account holding "

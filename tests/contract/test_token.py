@@ -1,8 +1,8 @@
 """VI-TOKEN-ABSENT: the visitor token is never returned (from 8.5.0).
 
-Promise: the docs ("The response does not include the visitor `token`", changelog
-8.5.0) and Rocket.Chat 8.5's own end-to-end test (rocketchat-behaviour.md section 8:
-"the visitor has no `token`"); section 1: from 8.5.0 the lookup excludes `token`.
+Promise: the docs ("The response does not include the visitor `token`", changelog 8.5.0) and
+Rocket.Chat 8.5's own end-to-end test (docs/rocketchat-behaviour.md#upstream-tests: "the visitor has
+no `token`"); docs/rocketchat-behaviour.md#token-by-version: from 8.5.0 the lookup excludes `token`.
 
 Before 8.5.0 the cases observe instead of asserting (spec/clauses.yaml says what is
 known per version): the upgrade notice appears only for a server that did return
@@ -23,7 +23,8 @@ pytestmark = pytest.mark.clause("VI-TOKEN-ABSENT")
 @pytest.mark.shares_answer  # VI-OK-SHAPE's known-visitor cases ask the same
 @pytest.mark.parametrize("label", ["a", "b"])
 def test_no_token_for_a_known_visitor(rc, label):
-    # Promise: section 8 (8.5 e2e: no `token` key) and the docs' description.
+    # Promise: docs/rocketchat-behaviour.md#upstream-tests (8.5 e2e: no `token` key) and the docs'
+    # description.
     response = rc.ask(params={"visitorId": rc.visitors[label].id})
     answer = Answer.of(response)
     assert answer.status == 200, f"status {answer.status}, expected 200"

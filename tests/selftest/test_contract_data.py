@@ -213,7 +213,8 @@ def test_each_version_dependent_case_covers_every_known_version():
 
 
 def test_unknown_spans_of_the_behaviour_document_are_unknown_in_the_catalogue():
-    """rocketchat-behaviour.md: the token on 8.3.4+ and 8.4.2+, visitorId[]=a on 8.1 to 8.3."""
+    """The token on 8.3.4+ and 8.4.2+, visitorId[]=a on 8.1 to 8.3
+    (docs/rocketchat-behaviour.md#token-by-version, #array-form)."""
     catalogue = load_catalogue()
     token, param = catalogue["VI-TOKEN-ABSENT"], catalogue["VI-PARAM-TYPE"]
     for text in ("8.3.4", "8.3.8", "8.4.2", "8.4.4"):
@@ -227,7 +228,8 @@ def test_unknown_spans_of_the_behaviour_document_are_unknown_in_the_catalogue():
 
 
 def test_a_release_candidate_is_judged_before_its_release():
-    """9.0.0-rc.3 keeps the 8.x 401 body (section 3) and has 9.0's 403 errorType."""
+    """9.0.0-rc.3 keeps the 8.x 401 body and has 9.0's 403 errorType
+    (docs/rocketchat-behaviour.md#body-401, #body-403)."""
     catalogue = load_catalogue()
     rc = RCVersion.parse("9.0.0-rc.3")
     assert "status" in catalogue["VI-AUTH-401"].expectation(rc).body

@@ -45,10 +45,10 @@ EXPECTED: dict[tuple[str, str], set[tuple[str, str, str | None, str | None, bool
         ("field-removed", "visitor.token", "string", None, True),
         ("clause", "VI-TOKEN-ABSENT", "notice", "passed", False),
     },
-    # Nothing in sections 1 to 8 of rocketchat-behaviour.md changed between 8.5 and 8.9.
+    # Nothing in docs/rocketchat-behaviour.md (but #releases) changed between 8.5 and 8.9.
     ("8.5.5", "8.9.0"): set(),
-    # The upgrade users face now (section 3): the 401 loses `status` and `message`,
-    # the 403 gains `errorType`, which the contract declares optional from 9.0.0-rc.3.
+    # The upgrade users face now (docs/rocketchat-behaviour.md#body-401): the 401 loses `status` and
+    # `message`, the 403 gains `errorType`, which the contract declares optional from 9.0.0-rc.3.
     ("8.9.0", "9.0.0"): {
         ("body-key-removed", "HTTP 401 body `status`", "string", None, True),
         ("body-key-removed", "HTTP 401 body `message`", "string", None, True),

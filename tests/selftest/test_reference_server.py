@@ -1,4 +1,4 @@
-"""Self-tests of the bundled reference server: it must answer as rocketchat-behaviour.md says."""
+"""Self-tests of the bundled reference server: it must answer as docs/rocketchat-behaviour.md says."""
 
 from __future__ import annotations
 
@@ -205,7 +205,7 @@ def test_query_limits() -> None:
     assert len(parse("&".join(f"k{i}=a" for i in range(1000)), limits=True)) == 1000
 
 
-# -- visitors.info: rocketchat-behaviour.md sections 3 and 4 --------------------
+# -- visitors.info: docs/rocketchat-behaviour.md#bodies, #query-strings --------------------
 
 
 def invalid(message: str) -> dict[str, Any]:
@@ -345,13 +345,14 @@ def test_post_is_not_a_route(world: World) -> None:
     assert answer.json()["success"] is False
 
 
-# -- /api/info (section 5) -------------------------------------------------------
+# -- /api/info (docs/rocketchat-behaviour.md#server-version) -------------------------------------------------
 
 
 def test_api_info(world: World) -> None:
     version = world.server.version
     anonymous = requests.get(f"{world.url}/api/info")
-    line = ".".join(version.split(".")[:2])  # 9.0.0-rc.3 says "9.0" too (section 5)
+    # 9.0.0-rc.3 says "9.0" too (docs/rocketchat-behaviour.md#server-version)
+    line = ".".join(version.split(".")[:2])
     assert anonymous.json() == {"version": line, "success": True}
     assert requests.get(f"{world.url}/api/info", headers=world.plain_user).json() == (
         anonymous.json()
@@ -361,7 +362,7 @@ def test_api_info(world: World) -> None:
     assert full["success"] is True and list(full) == ["version", "info", "success"]
 
 
-# -- set-up endpoints (section 7) -------------------------------------------------
+# -- set-up endpoints (docs/rocketchat-behaviour.md#set-up-endpoints) ----------------------------------------
 
 
 def test_login_me_logout(world90: World) -> None:
@@ -494,7 +495,7 @@ def test_keep_alive(world90: World) -> None:
         connection.close()
 
 
-# -- rate limiter (section 6) --------------------------------------------------------
+# -- rate limiter (docs/rocketchat-behaviour.md#rate-limiter) ------------------------------------------------
 
 
 def test_rate_limiter() -> None:

@@ -65,8 +65,9 @@ def config_data() -> dict[str, Any]:
                        "enabled": True,
                        # Repeated visitorId is a boundary case Rocket.Chat must refuse.
                        "generate-duplicate-query-parameters": True,
-                       # Only GET: other methods are no endpoint of section 7, and
-                       # a shared server must not receive them.
+                       # Only GET: other methods are no endpoint of
+                       # docs/rocketchat-behaviour.md#set-up-endpoints, and a shared server must not receive
+                       # them.
                        "unexpected-methods": [],
                    },
                    "fuzzing": {"enabled": True}, "stateful": {"enabled": False}},

@@ -1,6 +1,6 @@
 """How a body is judged, everywhere: hand-written clauses, fuzz checks and compare.
 
-design.md ("How a body is judged") and rocketchat-behaviour.md section 3: the
+design.md ("How a body is judged") and docs/rocketchat-behaviour.md#extra-keys: the
 documented keys must be there with the documented values and types, promised
 texts are exact; a key the contract does not name is a *notice* (its value
 redacted: only its JSON type is kept), never a failure, unless the contract

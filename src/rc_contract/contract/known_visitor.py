@@ -26,7 +26,8 @@ def check_answer(rc: Any, schema: Draft7Validator, response: Any, visitor_id: st
                  ) -> tuple[Answer, dict[str, Any], dict[str, Any]]:
     """The answer, its body and its visitor, once each promise about a known visitor held."""
     answer = Answer.of(response)
-    # Promise: section 8 (Rocket.Chat's e2e test): 200, success true, the id asked for.
+    # Promise: docs/rocketchat-behaviour.md#upstream-tests (Rocket.Chat's e2e test): 200, success
+    # true, the id asked for.
     assert answer.status == 200, f"status {answer.status}, expected 200"
     body = answer.json()
     assert isinstance(body, dict) and body.get("success") is True, "success is not true"
@@ -45,10 +46,11 @@ def check_answer(rc: Any, schema: Draft7Validator, response: Any, visitor_id: st
 
 
 def check_registered(returned: dict[str, Any], visitor: Any) -> None:
-    """Section 7: the registration stores what was sent (name, phone as [{phoneNumber}],
-    visitorEmails as [{address}] lower-cased; the run's values are unique to it, so no
-    merge adds another) and visitors.info returns every stored field (section 1: no
-    allow-list). Byte for byte: accents, other scripts, emoji, `<`, `&`, `"` and `\\`
+    """docs/rocketchat-behaviour.md#set-up-endpoints: the registration stores what was
+    sent (name, phone as [{phoneNumber}], visitorEmails as [{address}] lower-cased; the
+    run's values are unique to it, so no merge adds another) and visitors.info returns
+    every stored field (docs/rocketchat-behaviour.md#lookup: no allow-list). Byte for
+    byte: accents, other scripts, emoji, `<`, `&`, `"` and `\\`
     included (a server that escapes HTML or encodes UTF-8 twice shows here)."""
     name = returned.get("name")
     assert name == visitor.name, "the registered name does not come back" + (

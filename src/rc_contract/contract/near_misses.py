@@ -1,6 +1,6 @@
 """Ids near a real one, which are not that visitor: each must answer visitor-not-found.
 
-Promise: the lookup is ``_id`` equal, byte for byte (rocketchat-behaviour.md section 1:
+Promise: the lookup is ``_id`` equal, byte for byte (docs/rocketchat-behaviour.md#lookup:
 "the visitor with that `_id` whose `disabled` is not `true`"). A server that folds
 case, matches a prefix or treats the id as a pattern answers 200 for these. They work
 for 24-hex ObjectIds and 17-character Meteor ids alike. Used by the hand-written

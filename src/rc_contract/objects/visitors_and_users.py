@@ -1,7 +1,7 @@
 """Objects a run creates on the server: visitors, an unprivileged user and a livechat-agent.
 
 Each is written to the ledger before it is created and removed at the end of
-the run, failed or not. Only the endpoints of rocketchat-behaviour.md section 7
+the run, failed or not. Only the endpoints of docs/rocketchat-behaviour.md#set-up-endpoints
 are called; no setting, role or permission is ever changed.
 """
 

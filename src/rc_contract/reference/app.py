@@ -208,7 +208,8 @@ class App:
             text = query.router_query(ex.request.query) if limits else ex.request.query
             params = query.parse(text, limits)
         except query.QueryError as error:
-            # Written by the router's middleware: no cache headers (section 3).
+            # Written by the router's middleware: no cache headers
+            # (docs/rocketchat-behaviour.md#cache-headers).
             return Response(400, bodies.failure(str(error)), case=INVALID_QUERY_CASE)
         ex.params = hook("parse", ex, params)
         limited = self._rate_limit(ex)

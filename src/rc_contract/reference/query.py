@@ -5,7 +5,7 @@ the options Rocket.Chat relies on are emulated (depth 5, no dots, no comma
 splitting). qs's defaults are arrayLimit 20 and parameterLimit 1000 (extra
 parameters dropped); from about 8.1 Rocket.Chat parses with arrayLimit 500,
 parameterLimit 1000 and throwOnLimitExceeded, and answers a query over either
-limit with "Invalid query parameters" (rocketchat-behaviour.md section 4).
+limit with "Invalid query parameters" (docs/rocketchat-behaviour.md#qs-limits).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every version the suite knows (spec/versions.yaml) can be emulated: each patch of
 the 8.3 to 9.0 lines and 9.0's release candidates, and the release candidates of a
 later line seen so far (9.1.0-rc.0 to rc.5), which a run judges by the newest
-contract. Behaviours are tied to version ranges from rocketchat-behaviour.md,
+contract. Behaviours are tied to version ranges from docs/rocketchat-behaviour.md,
 evaluated the semver way, so ``9.0.0-rc.3`` is before ``9.0.0``. Where the document
 says a fact is unknown the emulator picks what it calls most likely, and says so here.
 """
@@ -19,23 +19,27 @@ from rc_contract.contract.versions import RCVersion, VersionError, VersionRange
 BEHAVIOURS: dict[str, VersionRange] = {
     name: VersionRange(text)
     for name, text in {
-        # Section 1: externalIds from 8.4.0.
+        # docs/rocketchat-behaviour.md#external-ids: externalIds from 8.4.0.
         "external_ids": ">=8.4.0",
-        # Section 1: gone from 8.5.0; on 8.3.4+ and 8.4.2+ unknown, "most likely absent".
+        # docs/rocketchat-behaviour.md#token-by-version: gone from 8.5.0; on 8.3.4+ and 8.4.2+
+        # unknown, "most likely absent".
         "token_excluded": ">=8.5.0 || >=8.3.4,<8.4.0 || >=8.4.2,<8.5.0",
-        # Section 4: visitorId[]=a coerced to "a" by 8.4.0 (8.1 to 8.3 unknown: not emulated).
+        # docs/rocketchat-behaviour.md#array-form: visitorId[]=a coerced to "a" by 8.4.0 (8.1 to 8.3
+        # unknown: not emulated).
         "array_coercion": ">=8.4.0",
-        # Section 3: shouldBreakInVersion('9.0.0'), so 9.0 release candidates keep the 8.x body.
+        # docs/rocketchat-behaviour.md#body-401: shouldBreakInVersion('9.0.0'), so 9.0 release
+        # candidates keep the 8.x body.
         "short_401": ">=9.0.0",
-        # Section 3: PR #43214, from 9.0.0-rc.3.
+        # docs/rocketchat-behaviour.md#body-403: PR #43214, from 9.0.0-rc.3.
         "forbidden_error_type": ">=9.0.0-rc.3",
-        # Section 4: qs arrayLimit 500 / parameterLimit 1000 with throwOnLimitExceeded (about 8.1 on).
+        # docs/rocketchat-behaviour.md#qs-limits: qs arrayLimit 500 / parameterLimit 1000 with
+        # throwOnLimitExceeded (about 8.1 on).
         "query_limits": ">=8.1.0",
     }.items()
 }
 
 # What a bare line means ("8.5"): its newest patch, except the historical lines,
-# which mean their last patch whose token behaviour is known (section 1).
+# which mean their last patch whose token behaviour is known (docs/rocketchat-behaviour.md#token-by-version).
 LINE_DEFAULTS: dict[tuple[int, int], str] = {(8, 3): "8.3.3", (8, 4): "8.4.1"}
 # The versions `rc-contract serve --help` names: every line in support at its newest
 # patch, the historical lines and a release candidate (any other known version works too).

@@ -26,7 +26,7 @@ TEARDOWN_RESERVE_S = 5.0
 COVERAGE_CASES = 4
 
 
-# Rocket.Chat's own limits below its default (rocketchat-behaviour.md section 6), by the
+# Rocket.Chat's own limits below its default (docs/rocketchat-behaviour.md#rate-limiter), by the
 # route's path: POST /api/v1/livechat/visitor allows 5 calls a minute per IP.
 ROUTE_LIMITS = {("POST", "/api/v1/livechat/visitor"): 5}
 

@@ -62,7 +62,7 @@ def logout(session: RCSession, headers: dict[str, str]) -> None:
 
 
 def detect_version(session: RCSession, headers: dict[str, str]) -> DetectedVersion:
-    """``GET /api/info`` with the logged-in account (section 5 of rocketchat-behaviour.md).
+    """``GET /api/info`` with the logged-in account (docs/rocketchat-behaviour.md#server-version).
 
     Accounts holding view-statistics see the full version (``8.5.2``, ``9.0.0-rc.3``);
     others see ``MAJOR.MINOR``, which stands for any release of that line.
