@@ -17,7 +17,7 @@ from typing import Any
 
 from rc_contract.configuration.paths import ENDPOINT
 from rc_contract.configuration.settings import SETTINGS, ConfigError, Settings, resolve
-from rc_contract.objects.ledger import REMOVED, Ledger, LedgerEntry, visitor_token
+from rc_contract.objects.ledger import REMOVED, Ledger, LedgerEntry, account_check, visitor_token
 from rc_contract.objects.visitors_and_users import VISITOR_PATH
 from rc_contract.target.probe import login, logout
 from rc_contract.target.redact import Redactor
@@ -129,6 +129,12 @@ class Sweep:
             raise SweepProblem(f"DELETE {VISITOR_PATH}/{{token}} answered {response.status_code}")
         # invalid-token: no visitor has the token. Gone already, never created, or
         # registered by another account (then the token derived here is not its).
+        secret = self.settings.credentials.secret
+        if entry.account_check and entry.account_check != account_check(secret, entry.run_id):
+            raise SweepProblem(
+                "its token derives from the secret of the account the run used, not this one's; "
+                "sweep with the account (and password) the run used"
+            )
         if entry.object_id and self._visitor_enabled(entry.object_id):
             raise SweepProblem(
                 f"visitor {entry.object_id} is still there, but its token does not derive from "

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rc_contract.objects.interrupts import CleanupStopped
-from rc_contract.objects.ledger import CREATED, PLANNED, REMOVED, Ledger, LedgerEntry, visitor_token
+from rc_contract.objects.ledger import (
+    CREATED,
+    PLANNED,
+    REMOVED,
+    Ledger,
+    LedgerEntry,
+    account_check,
+    visitor_token,
+)
 from rc_contract.target.redact import Redactor
 from rc_contract.target.session import RCSession, TransportError, json_object
 
@@ -103,7 +111,8 @@ class RunObjects:
         # request: an interrupt at any point leaves the object removable.
         with self._lock:
             self.visitors.append(visitor)
-        self.ledger.write(self._entry("visitor", label, PLANNED))
+        self.ledger.write(self._entry("visitor", label, PLANNED,
+                                      account_check=account_check(self.account_secret, self.run_id)))
         payload = {"visitor": {"token": token, "name": visitor.name, "email": visitor.email,
                                "phone": visitor.phone}}
         response = self.session.post(VISITOR_PATH, json=payload)
