@@ -27,6 +27,7 @@ from rc_contract.configuration.settings import (
     resolve,
 )
 from rc_contract.contract.judge import NotJudged
+from rc_contract.exit_codes import ExitCode
 from rc_contract.objects import interrupts
 from rc_contract.reports import failure, summary, terminal
 from rc_contract.reports.outcomes import (
@@ -41,8 +42,6 @@ from rc_contract.reports.outcomes import (
 )
 from rc_contract.run import Run, StartError
 from rc_contract.target.session import TransportError
-
-EXIT_FAILED, EXIT_INTERRUPTED, EXIT_BROKE_OFF, EXIT_CANNOT_START = 1, 2, 3, 4
 
 
 class State:
@@ -284,8 +283,8 @@ def _cannot_start(session: pytest.Session, state: State, message: str) -> None:
         # One line on stderr; pytest.exit ends the session with exit code 4 and says
         # nothing itself once its terminal is off. pytest_sessionfinish still cleans up.
         state.console.line(f"rc-contract: cannot start: {message}", err=True)
-        pytest.exit(message, returncode=EXIT_CANNOT_START)
-    # A UsageError ends the session with exit code 4 (EXIT_CANNOT_START) and one
+        pytest.exit(message, returncode=ExitCode.CANNOT_START)
+    # A UsageError ends the session with exit code 4 (ExitCode.CANNOT_START) and one
     # "ERROR: ..." line; pytest_sessionfinish still runs and cleans up.
     raise pytest.UsageError(f"rc-contract: cannot start: {message}")
 
@@ -629,7 +628,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED):
         # -k or -m selected no case: nothing judged, never a green run.
         state.nothing_judged = "no case was selected (-k, -m, --ignore or --deselect)"
-        session.exitstatus = EXIT_CANNOT_START
+        session.exitstatus = ExitCode.CANNOT_START
         return
     if not state.active or run is None:
         return
@@ -647,25 +646,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def _exit_code(state: State, run: Run, pytest_status: int) -> int:
     if state.start_error is not None:
-        return EXIT_CANNOT_START
+        return ExitCode.CANNOT_START
     if interrupts.interrupted():
         run.stopped = interrupts.reason()
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     if run.breakdown is not None:
         run.stopped = "the run broke off: the server stopped answering"
-        return EXIT_BROKE_OFF
+        return ExitCode.BROKE_OFF
     if pytest_status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return pytest_status  # an internal error (3), no tests collected (5)
     failed = any(o.outcome == FAILED for o in state.outcomes.values())
     errors = any(o.outcome == ERROR for o in state.outcomes.values())
     if failed or errors or run.cleanup_problems:
-        return EXIT_FAILED
+        return ExitCode.FAILED
     if not any(o.outcome == PASSED for o in state.outcomes.values()):
         # Every selected case was skipped or a notice: a run that judged nothing is not green.
         state.nothing_judged = ("every selected case was skipped or a notice; select cases that "
                                 "judge a clause, or run them all")
-        return EXIT_CANNOT_START
-    return 0
+        return ExitCode.CANNOT_START
+    return ExitCode.OK
 
 
 def _mark_exit_code(config: pytest.Config, code: int) -> None:
@@ -693,10 +692,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 def _closing_paragraph(state: State, run: Run) -> str:
     """One paragraph for a run that stopped early: what happened, what is left, what to do."""
-    if state.exit_code not in (EXIT_INTERRUPTED, EXIT_BROKE_OFF):
+    if state.exit_code not in (ExitCode.INTERRUPTED, ExitCode.BROKE_OFF):
         return ""
     parts = []
-    if state.exit_code == EXIT_BROKE_OFF and run.breakdown is not None:
+    if state.exit_code == ExitCode.BROKE_OFF and run.breakdown is not None:
         parts.append(f"the run broke off: the server stopped answering: {run.breakdown.sentence()}")
     else:
         parts.append(run.stopped or "interrupted")
@@ -724,9 +723,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     run = state.run
     if state.exit_code is not None and run is not None:
         interrupts.seal(state.exit_code)  # a signal from here on is too late to change it
-        if interrupts.interrupted() and state.exit_code != EXIT_INTERRUPTED:
+        if interrupts.interrupted() and state.exit_code != ExitCode.INTERRUPTED:
             # The signal came while the reports were written: they must say so.
-            written, state.exit_code = state.exit_code, EXIT_INTERRUPTED
+            written, state.exit_code = state.exit_code, ExitCode.INTERRUPTED
             run.stopped = interrupts.reason()
             summary.correct_exit_code(run.settings.report_dir, run,
                                         list(state.outcomes.values()), written, state.exit_code)
@@ -744,11 +743,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     # The run never got to write its reports: replace the previous run's with the reason.
     reason = None
     if state.settings_error or state.start_error:
-        reason, code = f"cannot start: {state.start_error or state.settings_error}", EXIT_CANNOT_START
+        reason, code = f"cannot start: {state.start_error or state.settings_error}", ExitCode.CANNOT_START
     elif interrupts.interrupted():
-        reason, code = f"{interrupts.reason()} before the run started", EXIT_INTERRUPTED
+        reason, code = f"{interrupts.reason()} before the run started", ExitCode.INTERRUPTED
     elif state.nothing_judged:
-        reason, code = f"nothing judged: {state.nothing_judged}", EXIT_CANNOT_START
+        reason, code = f"nothing judged: {state.nothing_judged}", ExitCode.CANNOT_START
         if state.console is None:
             sys.stderr.write(f"rc-contract: {reason}\n")
     if reason is not None and state.report_dir is not None:

@@ -20,15 +20,16 @@ from typing import IO, Any
 
 import pytest
 
+from rc_contract.exit_codes import ExitCode
 from rc_contract.reports.outcomes import ERROR, FAILED, PASSED
 
 PLAIN_EVERY_S = 10.0  # a plain progress line at most this often (not a terminal)
 VERDICT_WORDS = {
-    0: "PASSED: every clause holds",
-    1: "FAILED: a clause does not hold",
-    2: "INTERRUPTED",
-    3: "BROKE OFF: the server stopped answering",
-    4: "COULD NOT START",
+    ExitCode.OK: "PASSED: every clause holds",
+    ExitCode.FAILED: "FAILED: a clause does not hold",
+    ExitCode.INTERRUPTED: "INTERRUPTED",
+    ExitCode.BROKE_OFF: "BROKE OFF: the server stopped answering",
+    ExitCode.CANNOT_START: "COULD NOT START",
 }
 
 
