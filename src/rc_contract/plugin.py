@@ -29,17 +29,9 @@ from rc_contract.configuration.settings import (
 from rc_contract.contract.judge import NotJudged
 from rc_contract.exit_codes import ExitCode
 from rc_contract.objects import interrupts
+from rc_contract.outcomes import NoticeSkip, NotJudgedSkip, NotSentSkip, OutcomeSkip
 from rc_contract.reports import failure, summary, terminal
-from rc_contract.reports.outcomes import (
-    ERROR,
-    FAILED,
-    NOT_JUDGED_PREFIX,
-    NOTICE,
-    NOTICE_PREFIX,
-    PASSED,
-    SKIPPED,
-    TestOutcome,
-)
+from rc_contract.reports.outcomes import ERROR, FAILED, PASSED, SKIPPED, TestOutcome, not_judged
 from rc_contract.run import Run, StartError
 from rc_contract.target.session import TransportError
 
@@ -403,8 +395,8 @@ def _size_generated(item: pytest.Item, run: Run) -> None:
     done = run.counted_info_calls()
     run.planned_info_calls = done + _generated_calls(examples)
     if examples == 0:
-        pytest.skip(f"not sent: no generated case fits the {run.budget.seconds:.0f} s budget "
-                    "on a limited server; raise RC_TIME_BUDGET or use an account with the bypass")
+        raise NotSentSkip(f"no generated case fits the {run.budget.seconds:.0f} s budget "
+                          "on a limited server; raise RC_TIME_BUDGET or use an account with the bypass")
     test = getattr(item, "obj", None)
     current = getattr(test, "_hypothesis_internal_use_settings", None)
     if current is not None and current.max_examples > examples:
@@ -420,7 +412,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Any:
     try:
         return (yield)
     except NotSent as exc:
-        pytest.skip(str(exc))
+        raise NotSentSkip(str(exc).removeprefix(NotSentSkip.label)) from None
 
 
 @pytest.fixture(scope="session")
@@ -444,11 +436,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     interrupts.checkpoint()
     if run.breakdown is not None:
         # The server is gone: the remaining cases end at once, not judged.
-        pytest.skip(f"{NOT_JUDGED_PREFIX}the run broke off before this case (the server stopped answering)")
+        raise NotJudgedSkip("the run broke off before this case (the server stopped answering)")
     clauses = [run.catalogue[cid] for cid in clause_ids]
     version = run.contract_version
     if not any(c.applies_to(version) or c.observes(version) for c in clauses):
-        pytest.skip(NOTICE_PREFIX + " ".join(c.notice_for(run.contract_version) for c in clauses))
+        raise NoticeSkip(" ".join(c.notice_for(run.contract_version) for c in clauses))
     if _is_generated(item):
         _size_generated(item, run)
 
@@ -475,6 +467,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report._rc_detail = failure.describe(state.run, item.nodeid, _clauses(item),
                                              call.excinfo.value, str(report.longrepr))
         state.details[item.nodeid] = report._rc_detail
+    exc = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(exc, OutcomeSkip) and isinstance(report.longrepr, tuple):
+        # The same text as pytest's own skip: the outcome is in the type, not in the words.
+        path, line, _ = report.longrepr
+        report.longrepr = (path, line, f"Skipped: {exc.msg}")
     _redact_report(state.run, report)
     _record(state, item, report, call)
     outcome = state.outcomes.get(item.nodeid)
@@ -483,7 +480,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # terminal, never a failure (nor pages of connection tracebacks).
         _path, line, _ = item.location
         report.outcome = "skipped"
-        report.longrepr = (str(item.path), (line or 0) + 1, f"{NOT_JUDGED_PREFIX}{outcome.message}")
+        report.longrepr = (str(item.path), (line or 0) + 1, f"{NotJudgedSkip.label}{outcome.message}")
     if state.console is not None and outcome is not None and _is_recorded(report):
         state.console.case_done(outcome.clauses, outcome.outcome)
     return report
@@ -553,15 +550,13 @@ def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: An
     if report.when == "call" or (report.when == "setup" and not report.passed):
         if report.passed:
             outcome, message = PASSED, ""
+        elif report.skipped and call.excinfo is not None and isinstance(
+                call.excinfo.value, OutcomeSkip):
+            skip = call.excinfo.value
+            outcome, message = skip.outcome.reported, state.run.redactor.text(skip.recorded)
         elif report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
-            reason = reason.removeprefix("Skipped: ")
-            if reason.startswith(NOTICE_PREFIX):
-                outcome, message = NOTICE, reason.removeprefix(NOTICE_PREFIX)
-            elif reason.startswith(NOT_JUDGED_PREFIX):
-                outcome, message = ERROR, reason.removeprefix(NOT_JUDGED_PREFIX)
-            else:
-                outcome, message = SKIPPED, reason
+            outcome, message = SKIPPED, reason.removeprefix("Skipped: ")
         elif call.excinfo is not None and (transport := _transport_error(call.excinfo.value)):
             outcome, message = ERROR, state.run.redactor.text(str(transport))
         elif call.excinfo is not None and isinstance(call.excinfo.value, NotJudged):
@@ -700,7 +695,7 @@ def _closing_paragraph(state: State, run: Run) -> str:
     else:
         parts.append(run.stopped or "interrupted")
     unjudged = [c.id for c in summary.clause_outcomes(run, list(state.outcomes.values()))
-                if c.message.startswith(("not judged", "no test ran"))]
+                if not_judged(c.outcome, (t.outcome for t in c.tests))]
     if unjudged:
         parts.append(f"not judged: {', '.join(unjudged)}")
     left = run.left_behind

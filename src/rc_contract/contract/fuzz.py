@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 import requests
 import schemathesis
 from hypothesis import strategies as st
@@ -27,6 +26,7 @@ from rc_contract.contract.checks import (
     check_no_token,
 )
 from rc_contract.contract.document import fuzz_document
+from rc_contract.outcomes import NotSentSkip
 from rc_contract.target.answers import question
 from rc_contract.target.budget import NotSent
 
@@ -164,9 +164,9 @@ def call_and_check(case: Any, run: Any) -> None:
         run.fuzz_cases_cut += 1
         if not run.fuzz_cases_run:
             # Nothing was judged: say so rather than pass (Hypothesis lets a skip through).
-            pytest.skip(f"not sent: no generated case fits the {run.budget.seconds:.0f} s "
-                        "budget on a limited server; raise RC_TIME_BUDGET or use an account "
-                        "with the bypass")
+            raise NotSentSkip(f"no generated case fits the {run.budget.seconds:.0f} s "
+                              "budget on a limited server; raise RC_TIME_BUDGET or use an account "
+                              "with the bypass") from None
         return
     run.fuzz_cases_run += 1
 
@@ -255,8 +255,8 @@ def check_boundary(schema: Any, boundary: dict[str, Any], run: Any) -> None:
         _call_and_check(case, run)
     except BudgetSpent:
         run.budget.boundaries_cut.append(str(boundary["name"]))
-        pytest.skip(f"not sent: the query would go out after the {run.budget.seconds:.0f} s "
-                    "budget's deadline on a limited server; raise RC_TIME_BUDGET")
+        raise NotSentSkip(f"the query would go out after the {run.budget.seconds:.0f} s "
+                          "budget's deadline on a limited server; raise RC_TIME_BUDGET") from None
 
 
 # Rocket.Chat's generic query parameters (VI-PARAM-EXTRA's cases and VI-FUZZ's boundaries).

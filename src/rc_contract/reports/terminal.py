@@ -233,7 +233,7 @@ def clause_table(clauses: list[Any], redact: Callable[[str], str], width: int) -
     from rc_contract.reports.html_report import rank
 
     def key(c: Any) -> int:
-        return rank({"outcome": c.outcome, "message": c.message})
+        return rank({"outcome": c.outcome, "tests": [{"outcome": t.outcome} for t in c.tests]})
 
     id_width = max((len(c.id) for c in clauses), default=10)
     lines = []
