@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -33,6 +32,15 @@ from rc_contract.outcomes import NoticeSkip, NotJudgedSkip, NotSentSkip, Outcome
 from rc_contract.reports import failure, summary, terminal
 from rc_contract.reports.outcomes import ERROR, FAILED, PASSED, SKIPPED, TestOutcome, not_judged
 from rc_contract.run import Run, StartError
+from rc_contract.target.planning import clauses as clauses_of
+from rc_contract.target.planning import (
+    generated_calls,
+    is_budgeted,
+    is_fuzz,
+    is_generated,
+    planned_info_calls,
+    size_generated,
+)
 from rc_contract.target.session import TransportError
 
 
@@ -133,44 +141,23 @@ def _is_contract_run(config: pytest.Config) -> bool:
     return False
 
 
-def _clauses(item: pytest.Item) -> tuple[str, ...]:
-    ids: list[str] = []
-    for marker in item.iter_markers("clause"):
-        ids.extend(marker.args)
-    return tuple(dict.fromkeys(ids))
-
-
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    if not any(_clauses(item) for item in items):
+    if not any(clauses_of(item) for item in items):
         return
     # The hand-written clauses first: on a limited server they must all run, and the
     # fuzzing (boundary queries, then generated cases) gets what is left of the time
     # budget. Sweeps over the whole run's traffic go last, after every request was sent.
     # Budgeted hand-written cases come after the others, before the fuzzing.
     items.sort(key=lambda item: (item.get_closest_marker("after_all") is not None,
-                                 _is_fuzz(item) or _is_budgeted(item), _is_fuzz(item),
-                                 _is_generated(item)))
-
-
-def _is_budgeted(item: pytest.Item) -> bool:
-    return item.get_closest_marker("budgeted") is not None
-
-
-def _is_fuzz(item: pytest.Item) -> bool:
-    return _FUZZ in _clauses(item)
-
-
-def _is_generated(item: pytest.Item) -> bool:
-    from schemathesis.pytest.plugin import SchemathesisFunction
-
-    return isinstance(item, SchemathesisFunction)
+                                 is_fuzz(item) or is_budgeted(item), is_fuzz(item),
+                                 is_generated(item)))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = session.config.stash[STATE]
-    if not any(_clauses(item) for item in session.items) or session.config.option.collectonly:
+    if not any(clauses_of(item) for item in session.items) or session.config.option.collectonly:
         return
     state.active = True
     if state.settings_error:
@@ -206,7 +193,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     run = state.run
     if run.budget is not None:
         # What the plan expects the generated test to send; sized for good when it starts.
-        run.planned_info_calls = planned.fixed + _generated_calls(run.budget.estimated_examples)
+        run.planned_info_calls = planned.fixed + generated_calls(run.budget.estimated_examples)
     if run.rate_limit is not None and not run.rate_limit.bypass and run.session is not None:
         _show_progress(state, reporter, capture)
     if state.console is not None:
@@ -281,57 +268,6 @@ def _cannot_start(session: pytest.Session, state: State, message: str) -> None:
     raise pytest.UsageError(f"rc-contract: cannot start: {message}")
 
 
-# Refused before the limiter counts them (auth, then permission, then rate limit)...
-_BEFORE_THE_LIMITER = {"VI-AUTH-401", "VI-PERM-403"}
-# ...but a later router may run the limiter before the permission check (PR #41970):
-# the time budget counts the 403 probes, so that either order fits it.
-_MAYBE_COUNTED = {"VI-PERM-403"}
-_FUZZ = "VI-FUZZ"
-
-
-@dataclass(frozen=True)
-class PlannedCalls:
-    """visitors.info calls the limiter will count, at most (one answer may serve several cases)."""
-
-    hand_written: int  # the hand-written clauses' cases, after the preflight
-    boundaries: int  # VI-FUZZ's boundary queries
-    generated_tests: int
-    examples: int
-
-    @property
-    def fixed(self) -> int:
-        return 1 + self.hand_written + self.boundaries  # the preflight is one
-
-    @property
-    def total(self) -> int:
-        return self.fixed + self.generated_tests * _generated_calls(self.examples)
-
-
-def _generated_calls(examples: int) -> int:
-    from rc_contract.target.budget import COVERAGE_CASES
-
-    return examples + COVERAGE_CASES if examples else 0
-
-
-def planned_info_calls(items: list[pytest.Item], fuzz_examples: int) -> PlannedCalls:
-    """About one counted call per case; a Schemathesis test sends one per generated case."""
-    hand_written = boundaries = generated = 0
-    for item in items:
-        clauses = set(_clauses(item))
-        # Sweeps over the run's traffic send nothing; a shared answer is not sent again.
-        if not clauses or clauses <= _BEFORE_THE_LIMITER - _MAYBE_COUNTED or (
-                item.get_closest_marker("after_all") is not None
-                or item.get_closest_marker("shares_answer") is not None):
-            continue
-        if _FUZZ not in clauses and not _is_budgeted(item):
-            hand_written += 1
-        elif _is_generated(item):
-            generated += 1
-        else:
-            boundaries += 1
-    return PlannedCalls(hand_written, boundaries, generated, fuzz_examples)
-
-
 def _show_progress(state: State, reporter: Any, capture: Any) -> None:
     """The progress line while the run waits for the limiter (rewritten in a terminal)."""
     from rc_contract.target.progress import Progress
@@ -378,31 +314,6 @@ def _show_progress(state: State, reporter: Any, capture: Any) -> None:
     run.session.pacer.on_wait = state.progress.on_wait
 
 
-def _size_generated(item: pytest.Item, run: Run) -> None:
-    """Give the generated test the examples that fit what is left of the time budget.
-
-    Schemathesis fixes max_examples in the test's Hypothesis settings at collection;
-    Hypothesis reads them when the test is called, so they can still be changed here.
-    """
-    import time
-
-    from hypothesis import settings
-
-    window = run.info_window()
-    if run.budget is None or window is None:
-        return
-    examples = run.budget.size_examples(window, time.time())
-    done = run.counted_info_calls()
-    run.planned_info_calls = done + _generated_calls(examples)
-    if examples == 0:
-        raise NotSentSkip(f"no generated case fits the {run.budget.seconds:.0f} s budget "
-                          "on a limited server; raise RC_TIME_BUDGET or use an account with the bypass")
-    test = getattr(item, "obj", None)
-    current = getattr(test, "_hypothesis_internal_use_settings", None)
-    if current is not None and current.max_examples > examples:
-        test._hypothesis_internal_use_settings = settings(current, max_examples=examples)
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Any:
     """A call the budget's deadline stops (the limiter's windows were slower than planned):
@@ -430,7 +341,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if run is not None:
         # Exchanges sent from here to the end of the case's teardown are the case's.
         run.recorder.current_case = item.nodeid
-    clause_ids = _clauses(item)
+    clause_ids = clauses_of(item)
     if run is None or not clause_ids:
         return
     interrupts.checkpoint()
@@ -441,8 +352,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     version = run.contract_version
     if not any(c.applies_to(version) or c.observes(version) for c in clauses):
         raise NoticeSkip(" ".join(c.notice_for(run.contract_version) for c in clauses))
-    if _is_generated(item):
-        _size_generated(item, run)
+    if is_generated(item):
+        size_generated(item, run)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -464,7 +375,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return report
     if report.failed and call.excinfo is not None and _is_contract_failure(call.excinfo.value):
         # Built before redaction, from raw exchanges; redacted as it is built.
-        report._rc_detail = failure.describe(state.run, item.nodeid, _clauses(item),
+        report._rc_detail = failure.describe(state.run, item.nodeid, clauses_of(item),
                                              call.excinfo.value, str(report.longrepr))
         state.details[item.nodeid] = report._rc_detail
     exc = call.excinfo.value if call.excinfo is not None else None
@@ -568,7 +479,7 @@ def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: An
             outcome, message = FAILED, (explained.line.split(": ", 1)[-1] if explained
                                         else _failure_line(report))
         run = state.run
-        if outcome == PASSED and run.budget is not None and _is_generated(item):
+        if outcome == PASSED and run.budget is not None and is_generated(item):
             # Judged, but on fewer cases than asked: the reports say how many and why.
             message = run.budget.note(run.fuzz_cases_run, run.fuzz_cases_cut)
         explained = getattr(report, "_rc_detail", None)
@@ -576,7 +487,7 @@ def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: An
         detail = ((explained.text if explained else str(report.longrepr))
                   if outcome in (FAILED, ERROR) else "")
         state.outcomes[item.nodeid] = TestOutcome(
-            item.nodeid, _clauses(item), outcome, message, report.duration, detail
+            item.nodeid, clauses_of(item), outcome, message, report.duration, detail
         )
 
 
