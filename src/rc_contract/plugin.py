@@ -12,7 +12,6 @@ import os
 import re
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -25,11 +24,10 @@ from rc_contract.configuration.settings import (
     check_report_dir,
     resolve,
 )
-from rc_contract.contract.judge import NotJudged
 from rc_contract.exit_codes import ExitCode
 from rc_contract.objects import interrupts
-from rc_contract.outcomes import NoticeSkip, NotJudgedSkip, NotSentSkip, OutcomeSkip
-from rc_contract.reports import failure, summary, terminal
+from rc_contract.outcomes import NoticeSkip, NotJudgedSkip, NotSentSkip
+from rc_contract.reports import failure, recording, summary, terminal
 from rc_contract.reports.outcomes import ERROR, FAILED, PASSED, SKIPPED, TestOutcome, not_judged
 from rc_contract.run import Run, StartError
 from rc_contract.target.planning import clauses as clauses_of
@@ -41,7 +39,6 @@ from rc_contract.target.planning import (
     planned_info_calls,
     size_generated,
 )
-from rc_contract.target.session import TransportError
 
 
 class State:
@@ -373,37 +370,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     state = item.config.stash[STATE]
     if state.run is None:
         return report
-    if report.failed and call.excinfo is not None and _is_contract_failure(call.excinfo.value):
-        # Built before redaction, from raw exchanges; redacted as it is built.
-        report._rc_detail = failure.describe(state.run, item.nodeid, clauses_of(item),
-                                             call.excinfo.value, str(report.longrepr))
-        state.details[item.nodeid] = report._rc_detail
+    run = state.run
     exc = call.excinfo.value if call.excinfo is not None else None
-    if isinstance(exc, OutcomeSkip) and isinstance(report.longrepr, tuple):
-        # The same text as pytest's own skip: the outcome is in the type, not in the words.
-        path, line, _ = report.longrepr
-        report.longrepr = (path, line, f"Skipped: {exc.msg}")
-    _redact_report(state.run, report)
-    _record(state, item, report, call)
+    if report.failed and exc is not None and recording.is_contract_failure(exc):
+        # Built before redaction, from raw exchanges; redacted as it is built.
+        detail = failure.describe(run, item.nodeid, clauses_of(item), exc, str(report.longrepr))
+        setattr(report, recording.DETAIL_ATTRIBUTE, detail)
+        state.details[item.nodeid] = detail
+    recording.skip_text(report, exc)
+    recording.redact_report(run, report)
+    outcome = recording.record(run, item, clauses_of(item), is_generated(item), report, call)
+    if outcome is not None:
+        state.outcomes[item.nodeid] = outcome
     outcome = state.outcomes.get(item.nodeid)
     if outcome is not None and outcome.outcome == ERROR and report.failed:
-        # The server's silence judged nothing: a skip with one line in JUnit, HTML and the
-        # terminal, never a failure (nor pages of connection tracebacks).
-        _path, line, _ = item.location
-        report.outcome = "skipped"
-        report.longrepr = (str(item.path), (line or 0) + 1, f"{NotJudgedSkip.label}{outcome.message}")
-    if state.console is not None and outcome is not None and _is_recorded(report):
+        recording.not_judged_skip(item, report, outcome.message)
+    if state.console is not None and outcome is not None and recording.is_recorded(report):
         state.console.case_done(outcome.clauses, outcome.outcome)
     return report
-
-
-def _is_recorded(report: pytest.TestReport) -> bool:
-    """The phase whose report decides a case's outcome (see ``_record``)."""
-    return report.when == "call" or (report.when == "setup" and not report.passed)
-
-
-def _is_contract_failure(exc: BaseException) -> bool:
-    return not isinstance(exc, NotJudged) and _transport_error(exc) is None
 
 
 @pytest.hookimpl(trylast=True)
@@ -412,116 +396,11 @@ def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
     # terminal's FAILURES section and the HTML report print that text.
     state = node.config.stash[STATE]
     if state.run is not None and isinstance(report, pytest.TestReport):
-        _redact_report(state.run, report)
+        recording.redact_report(state.run, report)
         recorded = state.outcomes.get(report.nodeid)
-        explained = getattr(report, "_rc_detail", None)
+        explained = recording.detail_of(report)
         if recorded is not None and recorded.detail and explained is None:
             recorded.detail = str(report.longrepr)
-
-
-class RedactedFailure:
-    """A failure's text once redacted. It keeps the one-line crash message that pytest's
-    short summary and JUnit's ``message`` attribute read from ``longrepr.reprcrash``."""
-
-    def __init__(self, text: str, message: str, detail: str = "") -> None:
-        self.text = text
-        self.reprcrash = SimpleNamespace(message=message)
-        self.detail = detail
-
-    def toterminal(self, out: Any) -> None:
-        # The traceback, then what a person acts on (failure.describe), last on screen.
-        for line in (self.text + ("\n\n" + self.detail if self.detail else "")).splitlines():
-            out.line(line)
-
-    def __str__(self) -> str:
-        # JUnit's failure text and the HTML report lead with the detail.
-        return self.detail + "\n\n" + self.text if self.detail else self.text
-
-
-def _redact_report(run: Run, report: pytest.TestReport) -> None:
-    """Secrets and personal data never reach the terminal, JUnit or HTML."""
-    redact = run.redactor.text
-    if report.longrepr is not None:
-        if isinstance(report.longrepr, tuple):
-            path, line, reason = report.longrepr
-            report.longrepr = (path, line, redact(reason))
-        else:
-            longrepr = report.longrepr
-            text = redact(longrepr.text if isinstance(longrepr, RedactedFailure) else str(longrepr))
-            crash = getattr(longrepr, "reprcrash", None)
-            message = redact(crash.message) if crash is not None else _summary_line(text)
-            detail = getattr(report, "_rc_detail", None)
-            if detail is not None:
-                message = detail.line  # one readable line for JUnit and the short summary
-            report.longrepr = RedactedFailure(text, message, detail.text if detail else "")
-    report.sections = [(title, redact(text)) for title, text in report.sections]
-
-
-def _record(state: State, item: pytest.Item, report: pytest.TestReport, call: Any) -> None:
-    if report.when == "call" or (report.when == "setup" and not report.passed):
-        if report.passed:
-            outcome, message = PASSED, ""
-        elif report.skipped and call.excinfo is not None and isinstance(
-                call.excinfo.value, OutcomeSkip):
-            skip = call.excinfo.value
-            outcome, message = skip.outcome.reported, state.run.redactor.text(skip.recorded)
-        elif report.skipped:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
-            outcome, message = SKIPPED, reason.removeprefix("Skipped: ")
-        elif call.excinfo is not None and (transport := _transport_error(call.excinfo.value)):
-            outcome, message = ERROR, state.run.redactor.text(str(transport))
-        elif call.excinfo is not None and isinstance(call.excinfo.value, NotJudged):
-            # The check examined nothing: an error of the run, never a pass.
-            outcome, message = ERROR, state.run.redactor.text(f"examined nothing: "
-                                                              f"{call.excinfo.value}")
-        else:
-            explained = getattr(report, "_rc_detail", None)  # failure.py's detail of the case
-            outcome, message = FAILED, (explained.line.split(": ", 1)[-1] if explained
-                                        else _failure_line(report))
-        run = state.run
-        if outcome == PASSED and run.budget is not None and is_generated(item):
-            # Judged, but on fewer cases than asked: the reports say how many and why.
-            message = run.budget.note(run.fuzz_cases_run, run.fuzz_cases_cut)
-        explained = getattr(report, "_rc_detail", None)
-        # The reports' detail is the suite's account of the failure, not pytest's traceback.
-        detail = ((explained.text if explained else str(report.longrepr))
-                  if outcome in (FAILED, ERROR) else "")
-        state.outcomes[item.nodeid] = TestOutcome(
-            item.nodeid, clauses_of(item), outcome, message, report.duration, detail
-        )
-
-
-_SCHEMATHESIS_FAILURE = re.compile(r"^\W*- (ST\d{3} .+)$")
-
-
-def _transport_error(exc: BaseException) -> TransportError | None:
-    """The server's silence behind a case's exception, if that is all there was.
-
-    Hypothesis wraps an error that does not recur on replay (a dropped connection)
-    in an exception group; a group with any other exception in it is a failure.
-    """
-    if isinstance(exc, TransportError):
-        return exc
-    if isinstance(exc, BaseExceptionGroup):
-        found = [_transport_error(inner) for inner in exc.exceptions]
-        if found and all(found):
-            return found[0]
-    return None
-
-
-def _failure_line(report: pytest.TestReport) -> str:
-    return _summary_line(str(report.longrepr))
-
-
-def _summary_line(text: str) -> str:
-    # A Schemathesis failure group: name each distinct failure (ST101 Server error, ...).
-    found = [m.group(1).strip() for m in map(_SCHEMATHESIS_FAILURE.match, text.splitlines()) if m]
-    if found:
-        return "; ".join(dict.fromkeys(found))
-    for line in text.splitlines():
-        if line.startswith("E "):
-            return line[1:].strip()
-    return text.strip().splitlines()[-1] if text.strip() else "failed"
 
 
 @pytest.hookimpl(tryfirst=True)

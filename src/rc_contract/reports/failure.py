@@ -59,6 +59,7 @@ class Detail:
     line: str  # one readable line: JUnit's message, the short summary
     text: str  # the block: clause, request, expected, answer, reproduction
     block: str = ""  # the terminal's compact block: clause, promise, request, expected/actual, curl
+    message: str = ""  # the line without its clause: the case's message in summary.json
 
 
 def in_words(st_line: str) -> str:
@@ -210,11 +211,11 @@ def describe(run: Any, nodeid: str, clauses: tuple[str, ...], exc: BaseException
     if reproduction:
         lines.append(f"  Schemathesis' reproduction: {redact(reproduction)}")
     # One line that fits JUnit's message attribute (pytest cuts it at 500 characters).
-    line = f"{clause}: {_cap(reason, _LINE_REASON)}"
+    message = _cap(reason, _LINE_REASON)
     if exchanges:
-        line += f" -- {_cap(redact(request_line(exchanges[0], run)), _LINE_REQUEST)}"
+        message += f" -- {_cap(redact(request_line(exchanges[0], run)), _LINE_REQUEST)}"
     block = _block(run, nodeid, clauses, exchanges, redact(expected) if expected else "", reason)
-    return Detail(line=line, text="\n".join(lines), block=block)
+    return Detail(line=f"{clause}: {message}", text="\n".join(lines), block=block, message=message)
 
 
 def _block(run: Any, nodeid: str, clauses: tuple[str, ...], exchanges: list[Any], expected: str,
