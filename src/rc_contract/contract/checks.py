@@ -28,6 +28,10 @@ from rc_contract.contract.judge import (
     unnamed,
 )
 
+# The attribute the suite's Schemathesis checks set on the AssertionError they raise: the
+# check's name, which the reports read from the Failure object (reports/failure.py).
+CHECK_ATTRIBUTE = "rc_check"
+
 
 @dataclass(frozen=True)
 class Answer:

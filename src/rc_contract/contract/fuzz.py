@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from rc_contract.configuration.settings import DEFAULT_FUZZ_EXAMPLES
 from rc_contract.contract import load_bundled, near_misses
 from rc_contract.contract.checks import (
+    CHECK_ATTRIBUTE,
     Answer,
     body_notices,
     check_error_envelope,
@@ -132,7 +133,22 @@ def suite_checks() -> list[Any]:
         check_json_content_type(Answer.of(response))
         return None
 
-    return [token_absent, error_envelope, json_content_type, no_foreign_data]
+    return [_named(check) for check in (token_absent, error_envelope, json_content_type,
+                                        no_foreign_data)]
+
+
+def _named(check: Any) -> Any:
+    """The check, naming itself on the AssertionError it raises, so that the reports take
+    the check from the Failure object Schemathesis makes of it (failure.fuzz_failures)."""
+    def named(ctx: Any, response: Any, case: Any) -> bool | None:
+        try:
+            return check(ctx, response, case)
+        except AssertionError as exc:
+            setattr(exc, CHECK_ATTRIBUTE, check.__name__)
+            raise
+
+    named.__name__ = check.__name__
+    return named
 
 
 def _asked(case: Any) -> list[str]:
