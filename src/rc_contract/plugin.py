@@ -27,8 +27,8 @@ from rc_contract.configuration.settings import (
 from rc_contract.exit_codes import ExitCode
 from rc_contract.objects import interrupts
 from rc_contract.outcomes import NoticeSkip, NotJudgedSkip, NotSentSkip
-from rc_contract.reports import failure, recording, summary, terminal
-from rc_contract.reports.outcomes import ERROR, FAILED, PASSED, SKIPPED, TestOutcome, not_judged
+from rc_contract.reports import failure, recording, results, summary, terminal
+from rc_contract.reports.outcomes import ERROR, FAILED, PASSED, SKIPPED, TestOutcome
 from rc_contract.run import Run, StartError
 from rc_contract.target.planning import clauses as clauses_of
 from rc_contract.target.planning import (
@@ -199,7 +199,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     notify(
         f"target {run.url} ({'bundled reference server' if run.reference else 'RC_URL'}), "
         f"Rocket.Chat {run.server_version} from {run.detected.source if run.detected else '?'}, "
-        f"judged by the {_contract_name(run)} contract"
+        f"judged by the {results.contract_name(run)} contract"
     )
 
 
@@ -209,9 +209,9 @@ def _header(state: State, run: Run) -> None:
     console, settings = state.console, run.settings
     assert console is not None
     sources = {env: _source_of(state.config, env) for env in SETTINGS}
-    contract = _contract_name(run) if run.contract_version is not None else ""
+    contract = results.contract_name(run) if run.contract_version is not None else ""
     lines = terminal.header(__version__, run, settings, state.warnings, sources,
-                            _account(state, run), contract)
+                            results.account(run), contract)
     for line in lines:
         console.wrapped(run.redactor.text(line))
     console.flush_pending()
@@ -223,34 +223,6 @@ def _source_of(config: pytest.Config, env: str) -> str:
     if config.getoption(_dest(env)) not in (None, ""):
         return SETTINGS[env].option
     return env if os.environ.get(env) else "default"
-
-
-def _account(state: State, run: Run) -> str:
-    """The account the run logs in with, in words; no secret."""
-    settings = run.settings
-    credentials = settings.credentials
-    if run.reference is not None:
-        main = ("a livechat agent of the bundled server (rate-limited)"
-                if run.reference.ci_password else "admin of the bundled server")
-        main += " (password generated)"
-    elif credentials.user:
-        main = f"{credentials.user} (RC_USER, password from RC_PASSWORD)"
-    else:
-        main = f"user id {credentials.user_id} (RC_USER_ID, token from RC_AUTH_TOKEN)"
-    if settings.unprivileged is not None:
-        other = f"{settings.unprivileged.user} (RC_UNPRIVILEGED_USER)"
-    elif run.unprivileged_given is not None:
-        other = f"{run.unprivileged_given.user} of the bundled server"
-    else:
-        other = "created by the run, deleted after it"
-    return f"{main}; without view-l-room: {other}"
-
-
-def _contract_name(run: Run) -> str:
-    version = run.contract_version
-    if version.exact:
-        return str(version)
-    return f"{version} (any known {version} release: {', '.join(map(str, run.releases.candidates(version)))})"
 
 
 def _cannot_start(session: pytest.Session, state: State, message: str) -> None:
@@ -475,30 +447,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(f"rc-contract: {state.progress.line(final=True)}")
 
 
-def _closing_paragraph(state: State, run: Run) -> str:
-    """One paragraph for a run that stopped early: what happened, what is left, what to do."""
-    if state.exit_code not in (ExitCode.INTERRUPTED, ExitCode.BROKE_OFF):
-        return ""
-    parts = []
-    if state.exit_code == ExitCode.BROKE_OFF and run.breakdown is not None:
-        parts.append(f"the run broke off: the server stopped answering: {run.breakdown.sentence()}")
-    else:
-        parts.append(run.stopped or "interrupted")
-    unjudged = [c.id for c in summary.clause_outcomes(run, list(state.outcomes.values()))
-                if not_judged(c.outcome, (t.outcome for t in c.tests))]
-    if unjudged:
-        parts.append(f"not judged: {', '.join(unjudged)}")
-    left = run.left_behind
-    if left:
-        parts.append(f"left on the server: {', '.join(left)}; remove them with "
-                     f"`{summary.sweep_command(run)}` and the run's account (RC_USER, "
-                     "RC_PASSWORD)")
-    else:
-        parts.append("nothing the run created is left on the server")
-    parts.append(f"reports in {run.settings.report_dir}/ (exit code {state.exit_code})")
-    return run.redactor.text("; ".join(parts))
-
-
 def pytest_unconfigure(config: pytest.Config) -> None:
     # Last of all: JUnit XML and the HTML report are written in sessionfinish, and the
     # evidence manifest hashes them with the rest of the run's reports.
@@ -516,8 +464,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
                                         list(state.outcomes.values()), written, state.exit_code)
             interrupts.seal(state.exit_code)
         if state.console is not None:
-            _print_results(state, run)
-        paragraph = _closing_paragraph(state, run)
+            results.print_results(state.console, run, list(state.outcomes.values()), state.details,
+                                  state.progress)
+        paragraph = results.closing_paragraph(run, list(state.outcomes.values()), state.exit_code)
         if paragraph:
             interrupts.say(paragraph)
         from rc_contract.reports import evidence
@@ -539,45 +488,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         target = (state.settings.url or "the bundled reference server") if state.settings else None
         summary.replace_with_not_run(state.report_dir, code, reason, target)
         _print_last_line(state, code, state.report_dir)
-
-
-def _print_results(state: State, run: Run) -> None:
-    """The clause table, each failure's block, the run's notes (the tool's terminal)."""
-    console = state.console
-    assert console is not None
-    tests = list(state.outcomes.values())
-    redact = run.redactor.text
-    if not run.detected:
-        return
-    if not console.tty:  # in a terminal, the progress line's place is the blank line
-        console.line()
-    console.line(f"clauses (server {run.server_version}, contract {run.contract_version}):")
-    for line in terminal.clause_table(summary.clause_outcomes(run, tests), redact,
-                                      console.width() if console.tty else 120):
-        console.line(line)
-    order = {clause.id: index for index, clause in enumerate(run.catalogue.clauses)}
-    failed = sorted((t for t in tests if t.outcome == FAILED),
-                    key=lambda t: min((order.get(c, len(order)) for c in t.clauses), default=0))
-    if failed:
-        console.line()
-        console.line(f"failures ({len(failed)} case{'s' if len(failed) > 1 else ''}; "
-                     "each one in report.html too):")
-        for test in failed:
-            detail = state.details.get(test.nodeid)
-            block = detail.block if detail is not None else (
-                f"  x {', '.join(test.clauses)}  {terminal.case_name(test.nodeid)}\n"
-                f"    failed    {test.message}")
-            for line in block.splitlines():
-                console.line(redact(line))
-    extras = summary.terminal_extras(run, tests)
-    if extras:
-        console.line()
-    for line in extras:
-        console.line(line)
-    if run.budget is not None:
-        console.line(f"rc-contract: {run.budget.note(run.fuzz_cases_run, run.fuzz_cases_cut)}")
-    if state.progress is not None:
-        console.line(f"rc-contract: {state.progress.line(final=True)}")
 
 
 def _print_last_line(state: State, code: int | None, report_dir: Path) -> None:
