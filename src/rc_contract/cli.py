@@ -120,16 +120,17 @@ def run_suite(args: list[str]) -> int:
 
     preload_plugin_packages(command)  # before pytest's rewrite hook: see startup.py
     from rc_contract.objects import interrupts
-    from rc_contract.run import close_open_runs
+    from rc_contract.run import OpenRuns
 
+    open_runs = OpenRuns()  # the plugin registers its run here (plugin.open_runs_of)
     try:
-        code = int(pytest.main(command))
+        code = int(pytest.main(command, plugins=[open_runs]))
     except KeyboardInterrupt:
         code = ExitCode.INTERRUPTED
     finally:
         # A signal that landed before pytest's tear-down hook took over leaves a
         # run open: its objects are removed here, whatever else happened.
-        problems = close_open_runs()
+        problems = open_runs.close_all()
     for problem in problems:
         sys.stderr.write(f"rc-contract: clean-up: {problem}\n")
     if interrupts.sealed() is not None:

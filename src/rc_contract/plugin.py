@@ -28,8 +28,8 @@ from rc_contract.exit_codes import ExitCode
 from rc_contract.objects import interrupts
 from rc_contract.outcomes import NoticeSkip, NotJudgedSkip, NotSentSkip
 from rc_contract.reports import failure, recording, results, summary, terminal
-from rc_contract.reports.outcomes import ERROR, FAILED, PASSED, SKIPPED, TestOutcome
-from rc_contract.run import Run, StartError
+from rc_contract.reports.outcomes import ERROR, FAILED, SKIPPED, TestOutcome
+from rc_contract.run import OpenRuns, Run, StartError
 from rc_contract.target.planning import clauses as clauses_of
 from rc_contract.target.planning import (
     generated_calls,
@@ -177,7 +177,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     if state.console is not None:
         state.console.total = len(session.items)
-    state.run = Run(state.settings, notify=notify)
+    state.run = Run(state.settings, notify=notify, open_runs=_open_runs(session.config))
     planned = planned_info_calls(session.items, state.settings.fuzz_examples)
     state.run.planned_info_calls = planned.total
     state.run.planned_hand_written = planned.hand_written
@@ -223,6 +223,11 @@ def _source_of(config: pytest.Config, env: str) -> str:
     if config.getoption(_dest(env)) not in (None, ""):
         return SETTINGS[env].option
     return env if os.environ.get(env) else "default"
+
+
+def _open_runs(config: pytest.Config) -> OpenRuns | None:
+    """The command line's list of open runs, when `rc-contract run` started pytest."""
+    return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, OpenRuns)), None)
 
 
 def _cannot_start(session: pytest.Session, state: State, message: str) -> None:
@@ -390,7 +395,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not state.active or run is None:
         return
     run.close()  # one signal does not cut it short; a second does (interrupts.py)
-    code = _exit_code(state, run, int(session.exitstatus))
+    if state.start_error is not None:
+        code: int = ExitCode.CANNOT_START
+    else:
+        code, state.nothing_judged = results.exit_code(run, list(state.outcomes.values()),
+                                                       int(session.exitstatus))
     session.exitstatus = code
     if state.start_error is not None:
         for problem in run.cleanup_problems:
@@ -399,29 +408,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _mark_exit_code(session.config, code)
     summary.write_all(run, list(state.outcomes.values()), code)
     state.exit_code = code
-
-
-def _exit_code(state: State, run: Run, pytest_status: int) -> int:
-    if state.start_error is not None:
-        return ExitCode.CANNOT_START
-    if interrupts.interrupted():
-        run.stopped = interrupts.reason()
-        return ExitCode.INTERRUPTED
-    if run.breakdown is not None:
-        run.stopped = "the run broke off: the server stopped answering"
-        return ExitCode.BROKE_OFF
-    if pytest_status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        return pytest_status  # an internal error (3), no tests collected (5)
-    failed = any(o.outcome == FAILED for o in state.outcomes.values())
-    errors = any(o.outcome == ERROR for o in state.outcomes.values())
-    if failed or errors or run.cleanup_problems:
-        return ExitCode.FAILED
-    if not any(o.outcome == PASSED for o in state.outcomes.values()):
-        # Every selected case was skipped or a notice: a run that judged nothing is not green.
-        state.nothing_judged = ("every selected case was skipped or a notice; select cases that "
-                                "judge a clause, or run them all")
-        return ExitCode.CANNOT_START
-    return ExitCode.OK
 
 
 def _mark_exit_code(config: pytest.Config, code: int) -> None:

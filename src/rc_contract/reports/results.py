@@ -5,12 +5,34 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from rc_contract.exit_codes import ExitCode
+from rc_contract.objects import interrupts
 from rc_contract.reports import summary
 from rc_contract.reports.failure import Detail
-from rc_contract.reports.outcomes import FAILED, TestOutcome, not_judged
+from rc_contract.reports.outcomes import ERROR, FAILED, PASSED, TestOutcome, not_judged
 from rc_contract.reports.terminal import Console, case_name, clause_table
 from rc_contract.run import Run
+
+
+def exit_code(run: Run, tests: list[TestOutcome], pytest_status: int) -> tuple[int, str]:
+    """The run's exit code from its cases' outcomes, and why nothing was judged (if so)."""
+    if interrupts.interrupted():
+        run.stopped = interrupts.reason()
+        return ExitCode.INTERRUPTED, ""
+    if run.breakdown is not None:
+        run.stopped = "the run broke off: the server stopped answering"
+        return ExitCode.BROKE_OFF, ""
+    if pytest_status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return pytest_status, ""  # an internal error (3), no tests collected (5)
+    if any(t.outcome in (FAILED, ERROR) for t in tests) or run.cleanup_problems:
+        return ExitCode.FAILED, ""
+    if not any(t.outcome == PASSED for t in tests):
+        # Every selected case was skipped or a notice: a run that judged nothing is not green.
+        return ExitCode.CANNOT_START, ("every selected case was skipped or a notice; select "
+                                       "cases that judge a clause, or run them all")
+    return ExitCode.OK, ""
 
 
 def account(run: Run) -> str:
