@@ -9,7 +9,7 @@ type. Checks raise only ``AssertionError`` (a Schemathesis 4 requirement).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 import schemathesis
@@ -30,6 +30,9 @@ from rc_contract.contract.document import fuzz_document
 from rc_contract.outcomes import NotSentSkip
 from rc_contract.target.answers import question
 from rc_contract.target.budget import NotSent
+
+if TYPE_CHECKING:
+    from rc_contract.contract.views import FuzzingRun
 
 # Set by the plugin before the contract modules are imported; the fuzz
 # module reads it at collection, the checks read the run at call time.
@@ -172,7 +175,7 @@ class BudgetSpent(Exception):
     """The call would be sent after RC_TIME_BUDGET's deadline: it is not sent."""
 
 
-def call_and_check(case: Any, run: Any) -> None:
+def call_and_check(case: Any, run: FuzzingRun) -> None:
     """One generated case; on a limited server, only while it fits the time budget."""
     try:
         _call_and_check(case, run)
@@ -187,7 +190,7 @@ def call_and_check(case: Any, run: Any) -> None:
     run.fuzz_cases_run += 1
 
 
-def _call_and_check(case: Any, run: Any) -> None:
+def _call_and_check(case: Any, run: FuzzingRun) -> None:
     """Send the case (or take the run's answer to the same question) and check the answer."""
     ACTIVE["run"] = run
     sent = case.as_transport_kwargs(base_url=run.url, headers=dict(run.auth))
@@ -245,7 +248,7 @@ def boundaries() -> list[dict[str, Any]]:
     return yaml.safe_load((spec_dir() / "fuzz-boundaries.yaml").read_text("utf-8"))["boundaries"]
 
 
-def boundary_query(template: dict[str, Any], run: Any, repeat: int = 1) -> dict[str, Any]:
+def boundary_query(template: dict[str, Any], run: FuzzingRun | None, repeat: int = 1) -> dict[str, Any]:
     known = _registered_ids()[0] if run else "rc-contract-no-visitor"
     text = json.dumps(template)
     # The removed visitor is removed on first use (also by VI-NOT-FOUND's own case).
@@ -262,7 +265,7 @@ def boundary_query(template: dict[str, Any], run: Any, repeat: int = 1) -> dict[
     }
 
 
-def check_boundary(schema: Any, boundary: dict[str, Any], run: Any) -> None:
+def check_boundary(schema: Any, boundary: dict[str, Any], run: FuzzingRun) -> None:
     """Send one boundary query as a Schemathesis case, so every check applies to it."""
     ACTIVE["run"] = run
     operation = schema["/api/v1/livechat/visitors.info"]["GET"]
