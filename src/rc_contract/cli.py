@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+from rc_contract.exit_codes import ExitCode
+
 USAGE = """usage: rc-contract [run] [options...]
        rc-contract --version
        rc-contract serve [--version V] [--port P] [--admin-password PW] [--fault NAME]...
@@ -107,7 +109,7 @@ def run_suite(args: list[str]) -> int:
             "rc-contract: cannot start: tests/contract not found; reinstall rc-contract, or set "
             "RC_CONTRACT_ROOT to a checkout of the suite\n"
         )
-        return 4
+        return ExitCode.CANNOT_START
     # Test paths given by the user replace tests/contract; option values do not.
     paths = [a for a in _positional(args) if _is_test_path(root, a)]
     _cache_hypothesis_data()
@@ -118,26 +120,27 @@ def run_suite(args: list[str]) -> int:
 
     preload_plugin_packages(command)  # before pytest's rewrite hook: see startup.py
     from rc_contract.objects import interrupts
-    from rc_contract.run import close_open_runs
+    from rc_contract.run import OpenRuns
 
+    open_runs = OpenRuns()  # the plugin registers its run here (plugin.open_runs_of)
     try:
-        code = int(pytest.main(command))
+        code = int(pytest.main(command, plugins=[open_runs]))
     except KeyboardInterrupt:
-        code = interrupts.EXIT_INTERRUPTED
+        code = ExitCode.INTERRUPTED
     finally:
         # A signal that landed before pytest's tear-down hook took over leaves a
         # run open: its objects are removed here, whatever else happened.
-        problems = close_open_runs()
+        problems = open_runs.close_all()
     for problem in problems:
         sys.stderr.write(f"rc-contract: clean-up: {problem}\n")
     if interrupts.sealed() is not None:
         code = interrupts.sealed()  # what the reports say, whatever came after them
     elif interrupts.interrupted() and code in (0, 1):
-        code = interrupts.EXIT_INTERRUPTED  # a signal after the last safe point
+        code = ExitCode.INTERRUPTED  # a signal after the last safe point
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
         # No contract case at all (a path outside tests/contract): nothing judged, never green.
         sys.stderr.write("rc-contract: nothing judged: no contract case was selected\n")
-        code = 4
+        code = ExitCode.CANNOT_START
     interrupts.ignore_from_now()
     return code
 
@@ -173,7 +176,7 @@ def _refused(args: list[str], root: Path) -> int | None:
         url = os.environ.get("RC_URL") or ""
         target = split_userinfo(url)[0] if url else "the bundled reference server"
         replace_with_not_run(report_dir, 4, f"cannot start: {exc}", target)
-        return 4
+        return ExitCode.CANNOT_START
     return None
 
 
@@ -239,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"rc-contract: --version takes no argument; for the version the "
                              f"bundled reference server emulates: rc-contract run "
                              f"--rc-reference-version {args[1]}\n")
-            return 4
+            return ExitCode.CANNOT_START
         sys.stdout.write(version_text())
         return 0
     if command == "run":
@@ -266,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve_main(rest)
     sys.stderr.write(f"rc-contract: unknown command {command!r}; see rc-contract --help\n")
-    return 4
+    return ExitCode.CANNOT_START
 
 
 if __name__ == "__main__":

@@ -60,19 +60,22 @@ VISITOR_LABELS = ("a", "b", "removed")
 # A server's own OpenAPI document larger than this is kept in the HAR for visitors.info only.
 DOCUMENT_KEPT_CHARACTERS = 100_000
 
-# Runs started and not yet closed: the command line closes them if pytest was
-# interrupted before its own tear-down hook could.
-OPEN_RUNS: list[Run] = []
+class OpenRuns:
+    """Runs started and not yet closed: the command line hands one to pytest (a plugin
+    object) and closes what is left in it if pytest was interrupted before its own
+    tear-down hook could."""
 
+    def __init__(self) -> None:
+        self.runs: list[Run] = []
 
-def close_open_runs() -> list[str]:
-    """Close every run still open; return what their clean-up could not remove."""
-    problems: list[str] = []
-    while OPEN_RUNS:
-        run = OPEN_RUNS.pop()
-        run.close()
-        problems += [run.redactor.text(p) for p in run.cleanup_problems]
-    return problems
+    def close_all(self) -> list[str]:
+        """Close every run still open; return what their clean-up could not remove."""
+        problems: list[str] = []
+        while self.runs:
+            run = self.runs.pop()
+            run.close()
+            problems += [run.redactor.text(p) for p in run.cleanup_problems]
+        return problems
 
 
 class StartError(Exception):
@@ -155,6 +158,8 @@ class Run:
     sweeps: dict[str, tuple[str, int]] = field(default_factory=dict)
     # Why the run stopped before its end ("interrupted by SIGTERM", ...); empty when it did not.
     stopped: str = ""
+    # Where the command line looks for runs to close after pytest (None: pytest alone).
+    open_runs: OpenRuns | None = None
     _closed: bool = False
 
     # -- what the cases read ------------------------------------------------
@@ -311,7 +316,8 @@ class Run:
 
     # -- set-up ---------------------------------------------------------------
     def start(self) -> None:
-        OPEN_RUNS.append(self)
+        if self.open_runs is not None:
+            self.open_runs.runs.append(self)
         try:
             self._start()
         except (TargetError, SetupError) as exc:
@@ -745,8 +751,8 @@ class Run:
         if self._closed:
             return
         self._closed = True
-        if self in OPEN_RUNS:
-            OPEN_RUNS.remove(self)
+        if self.open_runs is not None and self in self.open_runs.runs:
+            self.open_runs.runs.remove(self)
         # Whoever closes the run (tear-down, a start that failed, the command line's
         # last resort), one signal does not cut the clean-up short; a second does.
         with interrupts.cleaning_up():

@@ -13,6 +13,7 @@ import pytest
 
 from rc_contract.contract import known_visitor
 from rc_contract.contract.checks import judge_answer
+from rc_contract.outcomes import NotSentSkip
 from rc_contract.run import PERMISSION_PROBE_ID
 
 pytestmark = pytest.mark.clause("VI-PERM-403")
@@ -45,8 +46,8 @@ def test_view_l_room_alone_is_enough(rc):
     # The run's own account when it is such an account: VI-OK-SHAPE's answer serves.
     response = rc.ask_if_fits(params={"visitorId": visitor.id}, headers=rc.agent_auth)
     if response is None:
-        pytest.skip(f"not sent: the question would go out after the {rc.budget.seconds:.0f} s "
-                    "budget's deadline on a limited server; raise RC_TIME_BUDGET")
+        raise NotSentSkip(f"the question would go out after the {rc.budget.seconds:.0f} s "
+                          "budget's deadline on a limited server; raise RC_TIME_BUDGET")
     assert response.status_code == 200, (
         f"{rc.agent_source} holds view-l-room but got status {response.status_code}, "
         "expected 200 with the visitor")

@@ -14,8 +14,8 @@ import pytest
 from rc_contract.configuration.paths import ENDPOINT
 from rc_contract.contract.checks import Answer, check_no_token, swept
 from rc_contract.contract.judge import NotJudged
+from rc_contract.outcomes import NotAssertedSkip, NoticeSkip
 from rc_contract.reports.failure import Offending, request_line
-from rc_contract.reports.outcomes import NOTICE_PREFIX
 
 pytestmark = pytest.mark.clause("VI-TOKEN-ABSENT")
 
@@ -49,13 +49,13 @@ def _report_observed(rc, returned):
         rc.observe(clause.id, "known visitor", f"not known: {evidence}", saw)
     if returned:
         # The upgrade notice, only for a server that did return the token.
-        pytest.skip(NOTICE_PREFIX + clause.notice_for(rc.contract_version))
+        raise NoticeSkip(clause.notice_for(rc.contract_version))
     if "returned" in said and all(e.known for e in expected):
-        pytest.skip(
+        raise NotAssertedSkip(
             f"not asserted before 8.5.0: {rc.contract_version} was expected to return the token "
             "(" + "; ".join(str(e.evidence) for e in expected) + f"), this server {saw}"
         )
-    pytest.skip(f"not asserted on {rc.contract_version} (unknown); this server {saw}")
+    raise NotAssertedSkip(f"not asserted on {rc.contract_version} (unknown); this server {saw}")
 
 
 @pytest.mark.after_all

@@ -33,6 +33,7 @@ from rc_contract.configuration.paths import project_root
 from rc_contract.configuration.settings import SETTINGS
 from rc_contract.contract.releases import load_releases
 from rc_contract.contract.versions import RCVersion
+from rc_contract.exit_codes import ExitCode
 from rc_contract.reference import ReferenceServer
 from rc_contract.reports import compare as cmp
 
@@ -100,7 +101,7 @@ def test_recipe_commands_exist_in_the_project(name: str) -> None:
                 assert words[1] in _cli_commands(), f"{name}: rc-contract {words[1]} does not exist"
                 if words[1] == "compare":
                     # Valid options: the inputs are missing here, so 2 from compare, not argparse.
-                    assert cmp.main(words[2:]) == cmp.EXIT_UNREADABLE
+                    assert cmp.main(words[2:]) == ExitCode.UNREADABLE
             if "tox" in words and "-e" in words:
                 envs = words[words.index("-e") + 1].split(",")
                 assert set(envs) <= _tox_envs(), f"{name}: tox env {envs} not in tox.ini"

@@ -154,7 +154,12 @@ def test_the_account_of_a_request_is_named(headers, words):
 
 
 def test_schemathesis_checks_are_said_in_words():
-    text = "  | - ST901 Custom check failed: `token_absent`\n  | \n  |     the 200 answer ...\n"
-    assert failure.fuzz_failures(text) == [
+    from schemathesis.core.failures import CustomFailure, FailureGroup
+
+    raised = AssertionError("the 200 answer ...\nmore")
+    raised.rc_check = "token_absent"
+    found = CustomFailure(operation="GET", title="Custom check failed: `token_absent`",
+                          message=str(raised), exception=raised)
+    assert failure.fuzz_failures(FailureGroup([found])) == [
         "the visitor token appeared in the answer (VI-TOKEN-ABSENT check) [ST901 token_absent]: "
         "the 200 answer ..."]

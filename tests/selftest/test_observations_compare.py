@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from rc_contract.configuration.paths import project_root
+from rc_contract.exit_codes import ExitCode
 from rc_contract.reports import compare as cmp
 from rc_contract.reports.observations import OBSERVATIONS_JSON, SCHEMA_VERSION, field_types
 from rc_contract.target.redact import MASK, Redactor
@@ -325,8 +326,8 @@ def test_compare_accepts_directory_or_summary_and_refuses_other_input(tmp_path: 
     assert cmp.main([str(tmp_path), str(tmp_path / "summary.json")]) == 0
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert cmp.main([str(tmp_path), str(empty)]) == cmp.EXIT_UNREADABLE
-    assert cmp.main([str(tmp_path), str(tmp_path / "missing")]) == cmp.EXIT_UNREADABLE
+    assert cmp.main([str(tmp_path), str(empty)]) == ExitCode.UNREADABLE
+    assert cmp.main([str(tmp_path), str(tmp_path / "missing")]) == ExitCode.UNREADABLE
 
 
 def test_field_types_walks_arrays_and_stops_at_free_form_objects() -> None:

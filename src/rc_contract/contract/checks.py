@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from rc_contract.contract import Expectation, LoadedDocument, leaks
@@ -27,6 +27,13 @@ from rc_contract.contract.judge import (
     short,
     unnamed,
 )
+
+if TYPE_CHECKING:
+    from rc_contract.contract.views import JudgingRun
+
+# The attribute the suite's Schemathesis checks set on the AssertionError they raise: the
+# check's name, which the reports read from the Failure object (reports/failure.py).
+CHECK_ATTRIBUTE = "rc_check"
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ def check_exact_body(answer: Answer, expectation: Expectation, clause: str = "",
     return judge_expected(answer.status, answer.json(), expectation, clause, document)
 
 
-def judge_answer(run: Any, clause: str, response: Any, case: str = DEFAULT_CASE) -> Answer:
+def judge_answer(run: JudgingRun, clause: str, response: Any, case: str = DEFAULT_CASE) -> Answer:
     """A hand-written case's answer against its clause's expectation, by the one rule:
     exact where promised, unnamed keys collected as notices on the run, no foreign data.
 
@@ -142,7 +149,7 @@ def asked_in(response: Any) -> list[str]:
     return [v for key, found in query.items() if key.startswith("visitorId") for v in found]
 
 
-def check_no_foreign_data(answer: Answer, run: Any, asked: list[str]) -> None:
+def check_no_foreign_data(answer: Answer, run: JudgingRun | None, asked: list[str]) -> None:
     """A 200 carries exactly the visitor asked for; no visitor token outside that
     visitor's own 200, no other visitor's data, in any place of the answer."""
     problems = foreign_of(run).problems(answer.status, answer.text, asked,
@@ -150,7 +157,7 @@ def check_no_foreign_data(answer: Answer, run: Any, asked: list[str]) -> None:
     assert not problems, "; ".join(problems)
 
 
-def foreign_of(run: Any) -> Foreign:
+def foreign_of(run: JudgingRun | None) -> Foreign:
     visitors = run.objects.visitors if run is not None and run.objects else []
     return Foreign(
         tuple((v.id, v.token, (v.name, v.name.lower(), v.email, v.email.lower(), v.phone))
@@ -219,7 +226,7 @@ def check_no_token(answer: Answer, tokens: list[str],
                 assert key not in visitor, f"the visitor object has a {key!r} key"
 
 
-def swept(run: Any, nodeid: str, clause: str, exchanges: list[Any]) -> list[Any]:
+def swept(run: JudgingRun, nodeid: str, clause: str, exchanges: list[Any]) -> list[Any]:
     """Record how many answers a sweep over the run's traffic examined; none is not judged."""
     run.sweeps[nodeid] = (clause, len(exchanges))
     if not exchanges:

@@ -9,9 +9,8 @@ type. Checks raise only ``AssertionError`` (a Schemathesis 4 requirement).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
 import requests
 import schemathesis
 from hypothesis import strategies as st
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 from rc_contract.configuration.settings import DEFAULT_FUZZ_EXAMPLES
 from rc_contract.contract import load_bundled, near_misses
 from rc_contract.contract.checks import (
+    CHECK_ATTRIBUTE,
     Answer,
     body_notices,
     check_error_envelope,
@@ -27,8 +27,12 @@ from rc_contract.contract.checks import (
     check_no_token,
 )
 from rc_contract.contract.document import fuzz_document
+from rc_contract.outcomes import NotSentSkip
 from rc_contract.target.answers import question
 from rc_contract.target.budget import NotSent
+
+if TYPE_CHECKING:
+    from rc_contract.contract.views import FuzzingRun
 
 # Set by the plugin before the contract modules are imported; the fuzz
 # module reads it at collection, the checks read the run at call time.
@@ -132,7 +136,22 @@ def suite_checks() -> list[Any]:
         check_json_content_type(Answer.of(response))
         return None
 
-    return [token_absent, error_envelope, json_content_type, no_foreign_data]
+    return [_named(check) for check in (token_absent, error_envelope, json_content_type,
+                                        no_foreign_data)]
+
+
+def _named(check: Any) -> Any:
+    """The check, naming itself on the AssertionError it raises, so that the reports take
+    the check from the Failure object Schemathesis makes of it (failure.fuzz_failures)."""
+    def named(ctx: Any, response: Any, case: Any) -> bool | None:
+        try:
+            return check(ctx, response, case)
+        except AssertionError as exc:
+            setattr(exc, CHECK_ATTRIBUTE, check.__name__)
+            raise
+
+    named.__name__ = check.__name__
+    return named
 
 
 def _asked(case: Any) -> list[str]:
@@ -156,7 +175,7 @@ class BudgetSpent(Exception):
     """The call would be sent after RC_TIME_BUDGET's deadline: it is not sent."""
 
 
-def call_and_check(case: Any, run: Any) -> None:
+def call_and_check(case: Any, run: FuzzingRun) -> None:
     """One generated case; on a limited server, only while it fits the time budget."""
     try:
         _call_and_check(case, run)
@@ -164,14 +183,14 @@ def call_and_check(case: Any, run: Any) -> None:
         run.fuzz_cases_cut += 1
         if not run.fuzz_cases_run:
             # Nothing was judged: say so rather than pass (Hypothesis lets a skip through).
-            pytest.skip(f"not sent: no generated case fits the {run.budget.seconds:.0f} s "
-                        "budget on a limited server; raise RC_TIME_BUDGET or use an account "
-                        "with the bypass")
+            raise NotSentSkip(f"no generated case fits the {run.budget.seconds:.0f} s "
+                              "budget on a limited server; raise RC_TIME_BUDGET or use an account "
+                              "with the bypass") from None
         return
     run.fuzz_cases_run += 1
 
 
-def _call_and_check(case: Any, run: Any) -> None:
+def _call_and_check(case: Any, run: FuzzingRun) -> None:
     """Send the case (or take the run's answer to the same question) and check the answer."""
     ACTIVE["run"] = run
     sent = case.as_transport_kwargs(base_url=run.url, headers=dict(run.auth))
@@ -229,7 +248,7 @@ def boundaries() -> list[dict[str, Any]]:
     return yaml.safe_load((spec_dir() / "fuzz-boundaries.yaml").read_text("utf-8"))["boundaries"]
 
 
-def boundary_query(template: dict[str, Any], run: Any, repeat: int = 1) -> dict[str, Any]:
+def boundary_query(template: dict[str, Any], run: FuzzingRun | None, repeat: int = 1) -> dict[str, Any]:
     known = _registered_ids()[0] if run else "rc-contract-no-visitor"
     text = json.dumps(template)
     # The removed visitor is removed on first use (also by VI-NOT-FOUND's own case).
@@ -246,7 +265,7 @@ def boundary_query(template: dict[str, Any], run: Any, repeat: int = 1) -> dict[
     }
 
 
-def check_boundary(schema: Any, boundary: dict[str, Any], run: Any) -> None:
+def check_boundary(schema: Any, boundary: dict[str, Any], run: FuzzingRun) -> None:
     """Send one boundary query as a Schemathesis case, so every check applies to it."""
     ACTIVE["run"] = run
     operation = schema["/api/v1/livechat/visitors.info"]["GET"]
@@ -255,8 +274,8 @@ def check_boundary(schema: Any, boundary: dict[str, Any], run: Any) -> None:
         _call_and_check(case, run)
     except BudgetSpent:
         run.budget.boundaries_cut.append(str(boundary["name"]))
-        pytest.skip(f"not sent: the query would go out after the {run.budget.seconds:.0f} s "
-                    "budget's deadline on a limited server; raise RC_TIME_BUDGET")
+        raise NotSentSkip(f"the query would go out after the {run.budget.seconds:.0f} s "
+                          "budget's deadline on a limited server; raise RC_TIME_BUDGET") from None
 
 
 # Rocket.Chat's generic query parameters (VI-PARAM-EXTRA's cases and VI-FUZZ's boundaries).

@@ -24,7 +24,6 @@ import time
 from collections.abc import Iterator
 from types import FrameType
 
-EXIT_INTERRUPTED = 2
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 

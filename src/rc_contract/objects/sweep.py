@@ -17,14 +17,13 @@ from typing import Any
 
 from rc_contract.configuration.paths import ENDPOINT
 from rc_contract.configuration.settings import SETTINGS, ConfigError, Settings, resolve
+from rc_contract.exit_codes import ExitCode
 from rc_contract.objects.ledger import REMOVED, Ledger, LedgerEntry, account_check, visitor_token
 from rc_contract.objects.visitors_and_users import VISITOR_PATH
 from rc_contract.target.probe import login, logout
 from rc_contract.target.redact import Redactor
 from rc_contract.target.reference_process import TargetError
 from rc_contract.target.session import Pacer, RCSession, Recorder, TransportError, json_object
-
-EXIT_OK, EXIT_LEFT_BEHIND, EXIT_CANNOT_START = 0, 1, 4
 
 
 class SweepProblem(Exception):
@@ -47,7 +46,7 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
         settings = resolve(args)
     except ConfigError as exc:
         sys.stderr.write(f"rc-contract sweep: cannot start: {exc}\n")
-        return EXIT_CANNOT_START
+        return ExitCode.CANNOT_START
     return Sweep(settings, out).run()
 
 
@@ -68,19 +67,19 @@ class Sweep:
                 "rc-contract sweep: RC_URL is not set; objects of the bundled reference server "
                 "end with its process, so there is nothing to sweep"
             )
-            return EXIT_OK
+            return ExitCode.OK
         url = settings.url or ""
         outstanding = self.ledger.outstanding(target=url)
         if not outstanding:
             self.out(f"rc-contract sweep: nothing outstanding for {url} in {self.ledger.path}")
-            return EXIT_OK
+            return ExitCode.OK
         self.session = RCSession(url, Recorder(), Pacer(self.out), timeout=settings.timeout_s)
         self.session.auth = settings.url_auth  # RC_URL's userinfo, as the run sent it
         try:
             self.auth = login(self.session, settings.credentials, "RC_USER/RC_PASSWORD")
         except (TargetError, TransportError) as exc:
             sys.stderr.write(f"rc-contract sweep: cannot start: {self.redactor.text(str(exc))}\n")
-            return EXIT_CANNOT_START
+            return ExitCode.CANNOT_START
         self.redactor.add(self.auth["X-Auth-Token"])
         problems = []
         try:
@@ -97,7 +96,7 @@ class Sweep:
             sys.stderr.write(f"rc-contract sweep: not removed: {self.redactor.text(problem)}\n")
         removed = len(outstanding) - len(problems)
         self.out(f"rc-contract sweep: {removed} of {len(outstanding)} outstanding objects removed")
-        return EXIT_LEFT_BEHIND if problems else EXIT_OK
+        return ExitCode.LEFT_BEHIND if problems else ExitCode.OK
 
     def _removed(self, entry: LedgerEntry, what: str) -> None:
         self.ledger.write(

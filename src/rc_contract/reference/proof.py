@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rc_contract.configuration.paths import project_root
+from rc_contract.exit_codes import ExitCode
 from rc_contract.reference.versions import FEATURED
 
 # Every line in support at its newest patch, the historical lines, 9.0's release candidate.
@@ -160,8 +161,9 @@ def main(argv: list[str]) -> int:
         if unknown:
             sys.stderr.write(f"rc-contract prove: cannot start: unknown fault "
                              f"{', '.join(map(repr, unknown))}; the faults are: {', '.join(known)}\n")
-            return 4
+            return ExitCode.CANNOT_START
     report = prove(plan(args.fault), workers=args.workers, fuzz_examples=args.fuzz_examples)
     write(report, Path(args.report_dir))
     sys.stdout.write(markdown(report))
-    return 0 if report["caught"] == report["faults"] and report["clean_versions_pass"] else 1
+    return (ExitCode.OK if report["caught"] == report["faults"] and report["clean_versions_pass"]
+            else ExitCode.FAILED)

@@ -28,13 +28,13 @@ from rc_contract.contract import Catalogue, load_catalogue
 from rc_contract.contract.judge import FORBIDDEN_VISITOR_KEYS
 from rc_contract.contract.server_document import differences
 from rc_contract.contract.versions import RCVersion, VersionError
+from rc_contract.exit_codes import ExitCode
 from rc_contract.reports.observations import OBSERVATIONS_JSON, SCHEMA_VERSION
 
 COMPARE_MD = "compare.md"
 COMPARE_JSON = "compare.json"
-EXIT_OK, EXIT_BREAKING, EXIT_UNREADABLE = 0, 1, 4
 # Exit codes of a run that finished: every clause judged (held or failed).
-FINISHED_EXIT_CODES = (0, 1)
+FINISHED_EXIT_CODES = (ExitCode.OK, ExitCode.FAILED)
 ACCEPT_INCOMPLETE = "--accept-incomplete"
 FAILED = "failed"
 _CHANGELOG_VERSION = re.compile(r"^\s*(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\s*:")
@@ -528,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
             check_finished(args.after)
     except CompareError as exc:
         sys.stderr.write(f"rc-contract compare: {exc}\n")
-        return EXIT_UNREADABLE
+        return ExitCode.UNREADABLE
     result = compare(before, after, before_source=args.before, after_source=args.after)
     text_md, text_json = markdown(result), json.dumps(result, indent=2) + "\n"
     if args.output:
@@ -536,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
         (args.output / COMPARE_MD).write_text(text_md, "utf-8")
         (args.output / COMPARE_JSON).write_text(text_json, "utf-8")
     sys.stdout.write(text_json if args.json else text_md)
-    return EXIT_BREAKING if result["breaking"] else EXIT_OK
+    return ExitCode.BREAKING if result["breaking"] else ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -20,14 +20,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rc_contract.configuration.paths import ENDPOINT
+from rc_contract.contract.checks import CHECK_ATTRIBUTE
 
 # Headers that say nothing about the contract; every other one is shown (redacted).
 _DULL_HEADERS = {"date", "content-length", "connection", "keep-alive", "transfer-encoding"}
 _BODY_SHOWN = 600
 _EXCHANGES_SHOWN = 3
 _LINE_REASON, _LINE_REQUEST = 280, 180
-_ST_LINE = re.compile(r"^\W*- (ST\d{3} .+)$")
-_CUSTOM = re.compile(r"Custom check failed: `(\w+)`")
 _CURL_URL = re.compile(r"'(https?://[^']+)'")
 
 # Schemathesis' checks in words: the suite's own (fuzz.suite_checks) and the built-ins.
@@ -59,34 +58,45 @@ class Detail:
     line: str  # one readable line: JUnit's message, the short summary
     text: str  # the block: clause, request, expected, answer, reproduction
     block: str = ""  # the terminal's compact block: clause, promise, request, expected/actual, curl
+    message: str = ""  # the line without its clause: the case's message in summary.json
 
 
-def in_words(st_line: str) -> str:
-    """``ST901 Custom check failed: `token_absent``` -> what it means, code kept."""
-    custom = _CUSTOM.search(st_line)
-    if custom and custom.group(1) in CHECK_WORDS:
-        return f"{CHECK_WORDS[custom.group(1)]} [{st_line.split()[0]} {custom.group(1)}]"
-    for title, words in CHECK_WORDS.items():
-        if title in st_line:
-            return f"{words} [{st_line.strip()}]"
-    return st_line.strip()
+def in_words(code: str, title: str, check: str | None = None) -> str:
+    """A Schemathesis failure (its code, title and, for the suite's own checks, the check's
+    name) in words, code kept: ``ST901`` ``token_absent`` -> what it means."""
+    if check in CHECK_WORDS:
+        return f"{CHECK_WORDS[check]} [{code} {check}]"
+    for known, words in CHECK_WORDS.items():
+        if known in title:
+            return f"{words} [{code} {title}]"
+    return f"{code} {title}"
 
 
-def fuzz_failures(text: str) -> list[str]:
-    """The distinct Schemathesis failures of a failure text, in words, each with the
-    check's own message (the first line Schemathesis prints under it)."""
-    lines = text.splitlines()
+def schemathesis_failures(exc: BaseException | None) -> list[Any]:
+    """The Schemathesis Failure objects of a case's exception: one, a FailureGroup, or
+    the exception groups Hypothesis wraps several distinct failures in."""
+    from schemathesis.core.failures import Failure
+
+    if isinstance(exc, Failure):
+        return [exc]
+    if isinstance(exc, BaseExceptionGroup):
+        return [f for inner in exc.exceptions for f in schemathesis_failures(inner)]
+    return []
+
+
+def fuzz_failures(exc: BaseException | None) -> list[str]:
+    """The distinct Schemathesis failures of a case, in words, each with the first line
+    of the check's own message."""
     found: dict[str, str] = {}
-    for index, line in enumerate(lines):
-        match = _ST_LINE.match(line)
-        if not match or match.group(1).strip() in found:
-            continue
-        following = (rest.strip(" |") for rest in lines[index + 1:index + 4])
-        message = next((rest for rest in following if rest), "")
-        if message.startswith(("- ST", "[")):  # the next failure, or the answer's status
-            message = ""
-        found[match.group(1).strip()] = message
-    return [in_words(st) + (f": {message}" if message else "") for st, message in found.items()]
+    # By code: Schemathesis collects a case's failures in a set, whose order varies by process.
+    for failed in sorted(schemathesis_failures(exc), key=lambda failed: failed.code):
+        # The suite's checks name themselves on the exception they raise (fuzz.suite_checks).
+        check = getattr(getattr(failed, "exception", None), CHECK_ATTRIBUTE, None)
+        words = in_words(failed.code, failed.title, check)
+        if words not in found:
+            lines = [line.strip() for line in str(failed.message or "").splitlines()]
+            found[words] = next((line for line in lines if line), "")
+    return [words + (f": {message}" if message else "") for words, message in found.items()]
 
 
 def _lower(headers: dict[str, str]) -> dict[str, str]:
@@ -188,7 +198,7 @@ def describe(run: Any, nodeid: str, clauses: tuple[str, ...], exc: BaseException
     clause = ", ".join(clauses) or "no clause"
     exchanges = list(getattr(exc, "exchanges", []) or []) or _case_exchanges(run, nodeid,
                                                                            failure_text)
-    fuzz = fuzz_failures(failure_text)
+    fuzz = fuzz_failures(exc)
     reason = "; ".join(fuzz) if fuzz else _first_line(str(exc) if exc is not None else "",
                                                     failure_text)
     reason = redact(reason)
@@ -210,11 +220,11 @@ def describe(run: Any, nodeid: str, clauses: tuple[str, ...], exc: BaseException
     if reproduction:
         lines.append(f"  Schemathesis' reproduction: {redact(reproduction)}")
     # One line that fits JUnit's message attribute (pytest cuts it at 500 characters).
-    line = f"{clause}: {_cap(reason, _LINE_REASON)}"
+    message = _cap(reason, _LINE_REASON)
     if exchanges:
-        line += f" -- {_cap(redact(request_line(exchanges[0], run)), _LINE_REQUEST)}"
+        message += f" -- {_cap(redact(request_line(exchanges[0], run)), _LINE_REQUEST)}"
     block = _block(run, nodeid, clauses, exchanges, redact(expected) if expected else "", reason)
-    return Detail(line=line, text="\n".join(lines), block=block)
+    return Detail(line=f"{clause}: {message}", text="\n".join(lines), block=block, message=message)
 
 
 def _block(run: Any, nodeid: str, clauses: tuple[str, ...], exchanges: list[Any], expected: str,

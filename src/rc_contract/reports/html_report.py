@@ -12,6 +12,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from rc_contract.reports.outcomes import FAILED, not_judged
+
 # Exit code -> (css class, word, sentence); codes as design.md fixes them.
 VERDICTS: dict[int, tuple[str, str, str]] = {
     0: ("passed", "passed", "Passed: every clause holds"),
@@ -29,10 +31,10 @@ def verdict(exit_code: int) -> dict[str, str]:
 
 def rank(clause: dict[str, Any]) -> int:
     """What a person must act on first: failed, then not judged, skipped, notices, passed."""
-    outcome, message = clause.get("outcome"), str(clause.get("message") or "")
-    if outcome == "failed":
+    outcome = str(clause.get("outcome"))
+    if outcome == FAILED:
         return 0
-    if outcome in ("skipped", "error") and message.startswith(("not judged", "no test ran")):
+    if not_judged(outcome, (str(t.get("outcome")) for t in clause.get("tests") or [])):
         return 1
     return {"skipped": 2, "notice": 3, "passed": 4}.get(str(outcome), 2)
 

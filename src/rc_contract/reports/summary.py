@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from rc_contract import __version__
 from rc_contract.contract import Clause
+from rc_contract.exit_codes import MEANINGS
 from rc_contract.reports import html_report, observations
 from rc_contract.reports.outcomes import ERROR, NOTICE, SKIPPED, ClauseOutcome, TestOutcome, fold
 from rc_contract.run import Run
@@ -29,13 +30,7 @@ REPORT_HTML = "report.html"
 RUN_FILES = (SUMMARY_JSON, SUMMARY_MD, HAR_FILE, JUNIT_XML, REPORT_HTML, "observations.json",
              "evidence.json")
 # What each exit code of a run means (design.md).
-EXIT_MEANINGS = {
-    0: "every clause holds",
-    1: "a clause failed",
-    2: "interrupted",
-    3: "the run broke off",
-    4: "the run could not start",
-}
+EXIT_MEANINGS = MEANINGS
 EXIT_CODE_PROPERTY = "rc_contract_exit_code"
 
 

@@ -20,15 +20,16 @@ from typing import IO, Any
 
 import pytest
 
+from rc_contract.exit_codes import ExitCode
 from rc_contract.reports.outcomes import ERROR, FAILED, PASSED
 
 PLAIN_EVERY_S = 10.0  # a plain progress line at most this often (not a terminal)
 VERDICT_WORDS = {
-    0: "PASSED: every clause holds",
-    1: "FAILED: a clause does not hold",
-    2: "INTERRUPTED",
-    3: "BROKE OFF: the server stopped answering",
-    4: "COULD NOT START",
+    ExitCode.OK: "PASSED: every clause holds",
+    ExitCode.FAILED: "FAILED: a clause does not hold",
+    ExitCode.INTERRUPTED: "INTERRUPTED",
+    ExitCode.BROKE_OFF: "BROKE OFF: the server stopped answering",
+    ExitCode.CANNOT_START: "COULD NOT START",
 }
 
 
@@ -232,7 +233,7 @@ def clause_table(clauses: list[Any], redact: Callable[[str], str], width: int) -
     from rc_contract.reports.html_report import rank
 
     def key(c: Any) -> int:
-        return rank({"outcome": c.outcome, "message": c.message})
+        return rank({"outcome": c.outcome, "tests": [{"outcome": t.outcome} for t in c.tests]})
 
     id_width = max((len(c.id) for c in clauses), default=10)
     lines = []

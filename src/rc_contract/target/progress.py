@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from rc_contract.configuration.paths import ENDPOINT
 
@@ -21,12 +21,23 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+class PacedRun(Protocol):
+    """What the progress line reads of the run (its budget and route are read if present)."""
+
+    session: Any  # the run's RCSession, whose pacer counts and waits
+    recorder: Any  # the run's Recorder (the time waited)
+    planned_info_calls: int
+    budget_clock: float
+
+    def info_window(self) -> Any: ...
+
+
 class Progress:
     """Figures from the run's session and plan; written through the caller's terminal."""
 
     def __init__(
         self,
-        run: Any,
+        run: PacedRun,
         write_line: Callable[[str], None],
         rewrite: Callable[[str, bool], None] | None = None,
         interval_s: float = PLAIN_INTERVAL_S,
