@@ -25,7 +25,7 @@ from rc_contract.contract.versions import RCVersion
 from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
 from rc_contract.target.session import Exchange, Recorder
 
-from .servers import (
+from ..servers import (
     ADMIN_PASSWORD,
     AGENT,
     PLAIN,

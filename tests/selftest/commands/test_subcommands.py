@@ -12,7 +12,7 @@ from rc_contract.configuration.paths import BUNDLED_DOCUMENT, project_root, spec
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.versions import supported_versions
 
-from .servers import ADMIN_PASSWORD, Tripwire, run_to_end, start_suite, suite_env
+from ..servers import ADMIN_PASSWORD, Tripwire, run_to_end, start_suite, suite_env
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

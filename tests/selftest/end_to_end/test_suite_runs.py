@@ -9,8 +9,8 @@ import requests
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.state import SEEDED_EXTERNAL_IDS_VISITOR_ID
 
-from .runner import run_suite
-from .servers import AGENT, PLAIN, add_account
+from ..runner import run_suite
+from ..servers import AGENT, PLAIN, add_account
 
 PASSWORD = "selftest-admin-pw-31"
 
@@ -138,7 +138,7 @@ def test_a_version_the_suite_cannot_judge_is_exit_4(tmp_path, given, message):
 
 def test_a_server_reporting_an_old_version_is_exit_4(tmp_path):
     """The detected version (GET /api/info) is held to the same floor as a configured one."""
-    from .servers import ADMIN_PASSWORD
+    from ..servers import ADMIN_PASSWORD
 
     with ReferenceServer(version="9.0.0", admin_password=ADMIN_PASSWORD) as reference:
         reference.profile = dataclasses.replace(reference.profile, version="7.10.2")

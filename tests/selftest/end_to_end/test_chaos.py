@@ -34,7 +34,7 @@ from rc_contract.objects.ledger import Ledger
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.wire import Request, Response
 
-from .servers import ADMIN_PASSWORD, SecretNotes, leaks, start_suite, suite_env, sweep
+from ..servers import ADMIN_PASSWORD, SecretNotes, leaks, start_suite, suite_env, sweep
 
 INT, TERM = signal.SIGINT, signal.SIGTERM
 LOGIN = "POST /api/v1/login"

@@ -21,7 +21,7 @@ from rc_contract.contract.judge import Foreign
 from rc_contract.contract.leaks import Secret
 from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
 
-from .servers import ADMIN_PASSWORD, AGENT, PLAIN, add_account, left_behind, run_to_end, suite_env
+from ..servers import ADMIN_PASSWORD, AGENT, PLAIN, add_account, left_behind, run_to_end, suite_env
 
 MANAGER = ("ci-manager", "selftest-manager-pw-67")  # livechat-manager: view-l-room, no create-user
 

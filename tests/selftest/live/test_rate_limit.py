@@ -33,7 +33,7 @@ from rc_contract.target.progress import Progress
 from rc_contract.target.ratelimit import plan_rate_limit
 from rc_contract.target.session import Pacer, RateLimitedError, RCSession, Recorder
 
-from .servers import (
+from ..servers import (
     ADMIN_PASSWORD,
     AGENT,
     PLAIN,

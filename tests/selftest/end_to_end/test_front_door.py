@@ -26,7 +26,7 @@ from rc_contract.configuration.paths import project_root
 from rc_contract.configuration.settings import ConfigError
 from rc_contract.reference import ReferenceServer
 
-from .servers import ADMIN_PASSWORD
+from ..servers import ADMIN_PASSWORD
 
 # What pytest's own terminal shows and the tool's must not (without --debug).
 PYTEST_WORDS = ("rootdir", "configfile", "site-packages", "tests/contract/", "test session starts",
@@ -188,8 +188,8 @@ def test_the_terminal_in_a_pseudo_terminal(tmp_path, columns):
 
 
 def test_the_progress_line_of_a_limited_run_fits_80_columns(tmp_path):
-    from .servers import AGENT, PLAIN
-    from .test_rate_limit import _limited_server
+    from ..live.test_rate_limit import _limited_server
+    from ..servers import AGENT, PLAIN
 
     with _limited_server(window_ms=3000) as server:
         env = _env(tmp_path, RC_URL=server.url, RC_USER=AGENT[0], RC_PASSWORD=AGENT[1],

@@ -17,7 +17,7 @@ from rc_contract.configuration.paths import project_root
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.variants import catalogue
 
-from .servers import ADMIN_PASSWORD, left_behind, run_to_end, suite_env
+from ..servers import ADMIN_PASSWORD, left_behind, run_to_end, suite_env
 
 VARIANTS = list(catalogue())
 RESULTS: dict[str, dict] = {}
@@ -68,7 +68,7 @@ def _write_table() -> None:
 
 def test_bundled_server_takes_variants_from_the_environment(tmp_path):
     """RC_REFERENCE_VARIANTS switches variants on in the bundled reference server."""
-    from .runner import run_suite
+    from ..runner import run_suite
 
     result = run_suite(tmp_path, {"RC_REFERENCE_VARIANTS": "path-prefix,gzip,test-mode-stack"})
     assert result.exit_code == 0, result.stdout[-3000:]

@@ -24,7 +24,7 @@ import pytest
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.wire import Request, Response
 
-from .servers import (
+from ..servers import (
     ADMIN_PASSWORD,
     AGENT,
     PLAIN,

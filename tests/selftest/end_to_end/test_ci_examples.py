@@ -36,7 +36,7 @@ from rc_contract.contract.versions import RCVersion
 from rc_contract.reference import ReferenceServer
 from rc_contract.reports import compare as cmp
 
-from .runner import run_suite
+from ..runner import run_suite
 
 ROOT = project_root()
 EXAMPLES = ROOT / "examples"

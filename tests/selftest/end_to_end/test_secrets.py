@@ -21,7 +21,7 @@ import pytest
 
 from rc_contract.reference import ReferenceServer
 
-from .servers import (
+from ..servers import (
     ADMIN_PASSWORD,
     PLAIN,
     SecretNotes,

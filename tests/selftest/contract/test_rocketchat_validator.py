@@ -41,7 +41,7 @@ from rc_contract.contract.catalogue import DEFAULT_CASE, load_catalogue
 from rc_contract.contract.versions import RCVersion
 from rc_contract.reference import ReferenceServer
 
-from .runner import run_suite
+from ..runner import run_suite
 
 HERE = Path(__file__).resolve().parent / "rocketchat_validator"
 PACKAGES: dict[str, Any] = json.loads((HERE / "packages.json").read_text("utf-8"))
