@@ -360,7 +360,7 @@ def comparison(tmp_path_factory: pytest.TempPathFactory) -> Comparison:
     cache = installer.default_cache()
     if not installer.ready(cache):
         pytest.skip(f"not judged: Rocket.Chat's validator is not installed in {cache}; run "
-                    "python tests/selftest/rocketchat_validator/install.py (.ci/run does)")
+                    "python tests/selftest/contract/rocketchat_validator/install.py (.ci/run does)")
     harvested, ids = _harvest(tmp_path_factory.mktemp("harvest"))
     known, other, removed = ids["a"], ids["b"], ids["removed"]
     queries = list(harvested)
