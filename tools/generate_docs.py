@@ -10,7 +10,7 @@ and is rendered from its source: the settings from
 src/rc_contract/configuration/settings.py, the clauses from spec/clauses.yaml, the known
 releases from spec/versions.yaml,
 the faults and variants from the reference server's catalogues. A new setting, version,
-fault or variant reaches the docs by running this script; tests/selftest/test_generated_docs.py
+fault or variant reaches the docs by running this script; tests/selftest/end_to_end/test_generated_docs.py
 fails while they differ.
 
     python tools/generate_docs.py           # check: exit 1 and name each table that drifted

@@ -25,7 +25,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import requests
 import yaml
 
 from rc_contract import cli
@@ -37,7 +36,9 @@ from rc_contract.exit_codes import ExitCode
 from rc_contract.reference import ReferenceServer
 from rc_contract.reports import compare as cmp
 
-from .runner import run_suite
+from ..helpers import assert_nothing_left
+from ..runner import run_suite
+from ..servers import left_behind
 
 ROOT = project_root()
 EXAMPLES = ROOT / "examples"
@@ -318,10 +319,9 @@ def test_scripts_prepare_a_server_the_suite_then_passes(tmp_path: Path) -> None:
             assert done.returncode == 0, done.stderr
         assert "exists already: kept" in done.stdout
         result = run_suite(tmp_path, env)
-        left = requests.get(f"{server.url}/_reference/objects", timeout=5).json()
+        left = left_behind(server)
     assert result.exit_code == 0, result.stdout[-3000:]
     # The CI account holds view-l-room only: the suite created no user of its own,
     # and removed its visitors.
-    assert sorted(u["username"] for u in left["users"]) == ["contract-ci", "contract-ci-unprivileged"]
-    assert left["visitors"] == []
+    assert_nothing_left(left, ["contract-ci", "contract-ci-unprivileged"])
     assert admin not in result.stdout and "unpriv-pw-9" not in result.stdout

@@ -26,7 +26,8 @@ from rc_contract.configuration.paths import project_root
 from rc_contract.configuration.settings import ConfigError
 from rc_contract.reference import ReferenceServer
 
-from .servers import ADMIN_PASSWORD
+from ..helpers import assert_cannot_start
+from ..servers import ADMIN_PASSWORD
 
 # What pytest's own terminal shows and the tool's must not (without --debug).
 PYTEST_WORDS = ("rootdir", "configfile", "site-packages", "tests/contract/", "test session starts",
@@ -47,14 +48,10 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _refused(result: subprocess.CompletedProcess[str], *words: str) -> str:
-    """Exit 4, one line on stderr naming ``words``, nothing judged, no traceback."""
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.returncode == 4, result.stdout[-2000:] + result.stderr[-2000:]
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr and "usage: " not in result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
+    """Exit 4, one line on stderr naming ``words``, nothing judged, no traceback, no usage."""
+    line = assert_cannot_start(result, *words)
+    assert "usage: " not in result.stderr
+    return line
 
 
 # -- 1. no green without judgement -------------------------------------------------------------
@@ -188,8 +185,8 @@ def test_the_terminal_in_a_pseudo_terminal(tmp_path, columns):
 
 
 def test_the_progress_line_of_a_limited_run_fits_80_columns(tmp_path):
-    from .servers import AGENT, PLAIN
-    from .test_rate_limit import _limited_server
+    from ..live.test_rate_limit import _limited_server
+    from ..servers import AGENT, PLAIN
 
     with _limited_server(window_ms=3000) as server:
         env = _env(tmp_path, RC_URL=server.url, RC_USER=AGENT[0], RC_PASSWORD=AGENT[1],

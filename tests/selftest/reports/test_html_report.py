@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .runner import SuiteResult, run_suite
+from ..runner import SuiteResult, run_suite
 
 FAULT = "no-store-private-max-age"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")

@@ -12,21 +12,13 @@ from rc_contract.configuration.paths import BUNDLED_DOCUMENT, project_root, spec
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.versions import supported_versions
 
-from .servers import ADMIN_PASSWORD, Tripwire, run_to_end, start_suite, suite_env
+from ..helpers import assert_cannot_start
+from ..servers import ADMIN_PASSWORD, Tripwire, run_to_end, start_suite, suite_env
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "rc_contract.cli", *args], cwd=project_root(),
                           capture_output=True, text=True, timeout=60)
-
-
-def _one_line(result: subprocess.CompletedProcess[str], *words: str) -> str:
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.returncode == 4 and len(lines) == 1, result.stdout + result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
 
 
 def test_compare_refuses_a_run_that_did_not_finish(tmp_path):
@@ -39,20 +31,20 @@ def test_compare_refuses_a_run_that_did_not_finish(tmp_path):
         wire.pid = process.pid
         process.communicate(timeout=90)
     assert process.returncode == 2
-    _one_line(_cli("compare", str(finished), str(interrupted)),
+    assert_cannot_start(_cli("compare", str(finished), str(interrupted)),
               str(interrupted), "was interrupted", "--accept-incomplete")
-    _one_line(_cli("compare", str(interrupted / "summary.json"), str(finished)), "did not finish")
+    assert_cannot_start(_cli("compare", str(interrupted / "summary.json"), str(finished)), "did not finish")
     accepted = _cli("compare", str(finished), str(interrupted), "--accept-incomplete")
     assert accepted.returncode in (0, 1), accepted.stderr
     assert _cli("compare", str(finished), str(finished)).returncode == 0
 
 
 def test_compare_refuses_what_is_not_a_report_directory(tmp_path):
-    _one_line(_cli("compare", str(tmp_path / "nope"), str(tmp_path)), "does not exist")
+    assert_cannot_start(_cli("compare", str(tmp_path / "nope"), str(tmp_path)), "does not exist")
 
 
 def test_prove_refuses_an_unknown_fault_and_lists_them():
-    line = _one_line(_cli("prove", "--fault", "nope"), "'nope'", "token-beside-visitor")
+    line = assert_cannot_start(_cli("prove", "--fault", "nope"), "'nope'", "token-beside-visitor")
     assert "score" not in line
 
 

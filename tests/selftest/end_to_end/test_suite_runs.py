@@ -4,13 +4,13 @@ and a run that cannot start says why in one line with exit code 4."""
 import dataclasses
 
 import pytest
-import requests
 
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.state import SEEDED_EXTERNAL_IDS_VISITOR_ID
 
-from .runner import run_suite
-from .servers import AGENT, PLAIN, add_account
+from ..helpers import assert_cannot_start, assert_nothing_left
+from ..runner import run_suite
+from ..servers import AGENT, PLAIN, add_account, left_behind
 
 PASSWORD = "selftest-admin-pw-31"
 
@@ -43,7 +43,7 @@ def test_clean_version_passes_via_rc_url_and_leaves_nothing(tmp_path, version):
     with ReferenceServer(version=version, admin_password=PASSWORD) as server:
         result = run_suite(tmp_path, {"RC_URL": server.url, "RC_USER": "admin",
                                       "RC_PASSWORD": PASSWORD})
-        left = requests.get(f"{server.url}/_reference/objects", timeout=5).json()
+        left = left_behind(server)
     assert result.exit_code == 0, result.stdout[-3000:] + result.stderr[-2000:]
     outcomes = result.outcomes
     notices = {cid for cid, outcome in outcomes.items() if outcome == "notice"}
@@ -65,7 +65,7 @@ def test_clean_version_passes_via_rc_url_and_leaves_nothing(tmp_path, version):
     skipped = {cid for cid, outcome in outcomes.items() if outcome == "skipped"} - unjudged
     assert skipped == EXPECTED_SKIPPED.get(version, set())
     assert {o for cid, o in outcomes.items() if cid not in notices | skipped | unjudged} == {"passed"}
-    assert left == {"users": [], "visitors": []}
+    assert_nothing_left(left)
     summary = result.summary
     assert summary["target"]["server_version"] == version
     assert summary["target"]["reference"] is False
@@ -92,9 +92,9 @@ def test_every_version_form_runs(tmp_path, server, given, judged_by, notice):
     with ReferenceServer(version=server, admin_password=PASSWORD) as reference:
         result = run_suite(tmp_path, {"RC_URL": reference.url, "RC_USER": "admin",
                                       "RC_PASSWORD": PASSWORD, "RC_SERVER_VERSION": given})
-        left = requests.get(f"{reference.url}/_reference/objects", timeout=5).json()
+        left = left_behind(reference)
     assert result.exit_code == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert left == {"users": [], "visitors": []}
+    assert_nothing_left(left)
     summary = result.summary
     assert summary["target"]["server_version"] == given
     assert summary["contract_version"] == judged_by
@@ -131,24 +131,21 @@ def test_a_release_candidate_seen_as_its_line_by_a_ci_account(tmp_path):
 )
 def test_a_version_the_suite_cannot_judge_is_exit_4(tmp_path, given, message):
     result = run_suite(tmp_path, {"RC_SERVER_VERSION": given})
-    assert result.exit_code == 4
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stdout, result.stderr
+    assert_cannot_start(result, message)
 
 
 def test_a_server_reporting_an_old_version_is_exit_4(tmp_path):
     """The detected version (GET /api/info) is held to the same floor as a configured one."""
-    from .servers import ADMIN_PASSWORD
+    from ..servers import ADMIN_PASSWORD
 
     with ReferenceServer(version="9.0.0", admin_password=ADMIN_PASSWORD) as reference:
         reference.profile = dataclasses.replace(reference.profile, version="7.10.2")
         reference.app.profile = reference.profile
         result = run_suite(tmp_path, {"RC_URL": reference.url, "RC_USER": "admin",
                                       "RC_PASSWORD": ADMIN_PASSWORD})
-        left = requests.get(f"{reference.url}/_reference/objects", timeout=5).json()
-    assert result.exit_code == 4
-    assert "Rocket.Chat 7.10.2 is older than 8.0.0" in result.stderr
-    assert left == {"users": [], "visitors": []}
+        left = left_behind(reference)
+    assert_cannot_start(result, "Rocket.Chat 7.10.2 is older than 8.0.0")
+    assert_nothing_left(left)
 
 
 def test_bundled_reference_server_by_default(tmp_path):
@@ -180,18 +177,14 @@ def test_contract_version_judges_by_the_next_contract(tmp_path):
 )
 def test_cannot_start_is_one_line_and_exit_4(tmp_path, env, message):
     result = run_suite(tmp_path, env)
-    assert result.exit_code == 4
-    assert "Traceback" not in result.stdout + result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert_cannot_start(result, message)
 
 
 def test_wrong_credentials_exit_4(tmp_path):
     with ReferenceServer(version="9.0.0", admin_password=PASSWORD) as server:
         result = run_suite(tmp_path, {"RC_URL": server.url, "RC_USER": "admin",
                                       "RC_PASSWORD": "not-the-password"})
-    assert result.exit_code == 4
-    assert "refused the credentials" in result.stderr
+    assert_cannot_start(result, "refused the credentials")
     assert "not-the-password" not in result.stdout + result.stderr
 
 

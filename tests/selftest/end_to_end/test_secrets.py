@@ -21,7 +21,8 @@ import pytest
 
 from rc_contract.reference import ReferenceServer
 
-from .servers import (
+from ..helpers import assert_nothing_left
+from ..servers import (
     ADMIN_PASSWORD,
     PLAIN,
     SecretNotes,
@@ -63,7 +64,7 @@ def test_no_secret_in_any_output(tmp_path, faults):
     assert leaks(tmp_path, result, needles) == []
     if faults:
         _failures_can_be_acted_on(tmp_path, result)
-    assert left["visitors"] == [] and [u["username"] for u in left["users"]] == [PLAIN[0]]
+    assert_nothing_left(left, [PLAIN[0]])
 
 
 def _failures_can_be_acted_on(report_dir: Path, result: subprocess.CompletedProcess[str]) -> None:

@@ -17,7 +17,7 @@ from rc_contract.reference.docs import LEGACY_OPERATION
 from rc_contract.reference.wire import DOCS
 from rc_contract.reports.compare import main as compare_main
 
-from .runner import run_suite
+from ..runner import run_suite
 
 PASSWORD = "selftest-admin-pw-89"
 ENDPOINT = "/api/v1/livechat/visitors.info"

@@ -21,7 +21,8 @@ from rc_contract.contract.judge import Foreign
 from rc_contract.contract.leaks import Secret
 from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
 
-from .servers import ADMIN_PASSWORD, AGENT, PLAIN, add_account, left_behind, run_to_end, suite_env
+from ..helpers import assert_cannot_start, assert_nothing_left
+from ..servers import ADMIN_PASSWORD, AGENT, PLAIN, add_account, left_behind, run_to_end, suite_env
 
 MANAGER = ("ci-manager", "selftest-manager-pw-67")  # livechat-manager: view-l-room, no create-user
 
@@ -67,7 +68,7 @@ def test_a_break_read_at_start_up_is_exit_1_with_its_clause(tmp_path, fault, cla
     settings = [n for n in _summary(tmp_path)["notices"] if n["kind"] == "setting"]
     assert len(settings) == 1 and setting in settings[0]["message"]
     assert "Settings that might also be at fault" in (tmp_path / "summary.md").read_text()
-    assert left == {"users": [], "visitors": []}
+    assert_nothing_left(left)
 
 
 def test_an_account_without_view_l_room_is_still_exit_4(tmp_path):
@@ -75,8 +76,7 @@ def test_an_account_without_view_l_room_is_still_exit_4(tmp_path):
     with ReferenceServer(admin_password=ADMIN_PASSWORD) as server:
         add_account(server, *PLAIN, ["user"])
         result = run_to_end(suite_env(tmp_path, server.url, *PLAIN))
-    assert result.returncode == 4, _output(result)[-3000:]
-    assert "lacks the view-l-room permission" in result.stderr
+    assert_cannot_start(result, "lacks the view-l-room permission")
 
 
 # -- VI-PERM-403 both ways ------------------------------------------------------------------
@@ -87,7 +87,7 @@ def test_a_livechat_agent_is_created_judged_and_removed(tmp_path):
         left = left_behind(server)
     assert result.returncode == 0, _output(result)[-3000:]
     assert _tests(tmp_path, "VI-PERM-403")["test_view_l_room_alone_is_enough"] == "passed"
-    assert left == {"users": [], "visitors": []}
+    assert_nothing_left(left)
 
 
 def test_an_agent_from_the_settings_is_used_and_kept(tmp_path):
@@ -99,15 +99,14 @@ def test_an_agent_from_the_settings_is_used_and_kept(tmp_path):
     assert result.returncode == 0, _output(result)[-3000:]
     assert _tests(tmp_path, "VI-PERM-403")["test_view_l_room_alone_is_enough"] == "passed"
     # Only the seeded account remains: the run created and left nothing.
-    assert [u["username"] for u in left["users"]] == [AGENT[0]] and not left["visitors"]
+    assert_nothing_left(left, [AGENT[0]])
 
 
 def test_an_agent_setting_with_an_admin_role_is_exit_4(tmp_path):
     with ReferenceServer(admin_password=ADMIN_PASSWORD) as server:
         result = run_to_end(suite_env(tmp_path, server.url, RC_AGENT_USER="admin",
                                       RC_AGENT_PASSWORD=ADMIN_PASSWORD))
-    assert result.returncode == 4, _output(result)[-3000:]
-    assert "RC_AGENT_USER" in result.stderr and "admin" in result.stderr
+    assert_cannot_start(result, "RC_AGENT_USER", "admin")
 
 
 def test_without_an_agent_that_half_is_not_judged(tmp_path):

@@ -12,7 +12,7 @@ import subprocess
 from rc_contract.objects.ledger import Ledger
 from rc_contract.reference import ReferenceServer
 
-from .servers import (
+from ..servers import (
     ADMIN_PASSWORD,
     Tripwire,
     add_account,

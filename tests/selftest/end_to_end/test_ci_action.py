@@ -21,7 +21,7 @@ from rc_contract.configuration.settings import SETTINGS
 from rc_contract.contract.catalogue import load_catalogue
 from rc_contract.reference import ReferenceServer
 
-from .servers import ADMIN_PASSWORD, suite_env
+from ..servers import ADMIN_PASSWORD, suite_env
 
 ROOT = project_root()
 SCRIPT = "ci/run-contract.sh"

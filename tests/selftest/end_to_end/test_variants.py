@@ -17,7 +17,8 @@ from rc_contract.configuration.paths import project_root
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.variants import catalogue
 
-from .servers import ADMIN_PASSWORD, left_behind, run_to_end, suite_env
+from ..helpers import assert_nothing_left
+from ..servers import ADMIN_PASSWORD, left_behind, run_to_end, suite_env
 
 VARIANTS = list(catalogue())
 RESULTS: dict[str, dict] = {}
@@ -43,7 +44,7 @@ def test_variant_passes(tmp_path, name):
     outcomes = {c["id"]: c["outcome"] for c in summary["clauses"]}
     assert "failed" not in outcomes.values(), outcomes
     assert not summary["errors"], summary["errors"]
-    assert left == {"users": [], "visitors": []}
+    assert_nothing_left(left)
     # Every sweep examined answers, whatever the base URL.
     assert summary["sweeps"] and all(s["examined"] > 0 for s in summary["sweeps"])
     notices = [n for n in summary["notices"] if n["kind"] == "unnamed-key"]
@@ -68,7 +69,7 @@ def _write_table() -> None:
 
 def test_bundled_server_takes_variants_from_the_environment(tmp_path):
     """RC_REFERENCE_VARIANTS switches variants on in the bundled reference server."""
-    from .runner import run_suite
+    from ..runner import run_suite
 
     result = run_suite(tmp_path, {"RC_REFERENCE_VARIANTS": "path-prefix,gzip,test-mode-stack"})
     assert result.exit_code == 0, result.stdout[-3000:]

@@ -25,7 +25,7 @@ from rc_contract.reports import compare as cmp
 from rc_contract.reports.observations import OBSERVATIONS_JSON, SCHEMA_VERSION, field_types
 from rc_contract.target.redact import MASK, Redactor
 
-from .runner import SuiteResult, run_suite
+from ..runner import SuiteResult, run_suite
 
 # The historical lines, the first and last 8.x line in support, 9.0's release
 # candidate and 9.0.0: each pair in version order is an upgrade people make.

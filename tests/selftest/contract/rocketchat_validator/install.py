@@ -1,6 +1,6 @@
 """Install Rocket.Chat's published query parser and validator for the differential self-test.
 
-    python tests/selftest/rocketchat_validator/install.py [CACHE_DIR]
+    python tests/selftest/contract/rocketchat_validator/install.py [CACHE_DIR]
 
 CACHE_DIR (default: $RC_VALIDATOR_CACHE, else ~/.cache/rc-contract/rocketchat-validator)
 is outside git. It gets `npm ci` of this directory's package-lock.json (qs at each

@@ -41,7 +41,7 @@ from rc_contract.contract.catalogue import DEFAULT_CASE, load_catalogue
 from rc_contract.contract.versions import RCVersion
 from rc_contract.reference import ReferenceServer
 
-from .runner import run_suite
+from ..runner import run_suite
 
 HERE = Path(__file__).resolve().parent / "rocketchat_validator"
 PACKAGES: dict[str, Any] = json.loads((HERE / "packages.json").read_text("utf-8"))
@@ -360,7 +360,7 @@ def comparison(tmp_path_factory: pytest.TempPathFactory) -> Comparison:
     cache = installer.default_cache()
     if not installer.ready(cache):
         pytest.skip(f"not judged: Rocket.Chat's validator is not installed in {cache}; run "
-                    "python tests/selftest/rocketchat_validator/install.py (.ci/run does)")
+                    "python tests/selftest/contract/rocketchat_validator/install.py (.ci/run does)")
     harvested, ids = _harvest(tmp_path_factory.mktemp("harvest"))
     known, other, removed = ids["a"], ids["b"], ids["removed"]
     queries = list(harvested)
