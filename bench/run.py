@@ -172,8 +172,8 @@ class Server:
 
     def __init__(self, version: str) -> None:
         from rc_contract.contract.versions import RCVersion
+        from rc_contract.live.reference_process import ReferenceProcess
         from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID
-        from rc_contract.target.reference_process import ReferenceProcess
 
         self.version = version
         self.process = ReferenceProcess(RCVersion.parse(version))

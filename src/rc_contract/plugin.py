@@ -27,6 +27,7 @@ from rc_contract.configuration.settings import (
     resolve,
 )
 from rc_contract.contract.judge import NotJudged
+from rc_contract.live.session import TransportError
 from rc_contract.objects import interrupts
 from rc_contract.reports import failure, summary, terminal
 from rc_contract.reports.outcomes import (
@@ -40,7 +41,6 @@ from rc_contract.reports.outcomes import (
     TestOutcome,
 )
 from rc_contract.run import Run, StartError
-from rc_contract.target.session import TransportError
 
 EXIT_FAILED, EXIT_INTERRUPTED, EXIT_BROKE_OFF, EXIT_CANNOT_START = 1, 2, 3, 4
 
@@ -317,7 +317,7 @@ class PlannedCalls:
 
 
 def _generated_calls(examples: int) -> int:
-    from rc_contract.target.budget import COVERAGE_CASES
+    from rc_contract.live.budget import COVERAGE_CASES
 
     return examples + COVERAGE_CASES if examples else 0
 
@@ -343,7 +343,7 @@ def planned_info_calls(items: list[pytest.Item], fuzz_examples: int) -> PlannedC
 
 def _show_progress(state: State, reporter: Any, capture: Any) -> None:
     """The progress line while the run waits for the limiter (rewritten in a terminal)."""
-    from rc_contract.target.progress import Progress
+    from rc_contract.live.progress import Progress
 
     run = state.run
     assert run is not None and run.session is not None
@@ -416,7 +416,7 @@ def _size_generated(item: pytest.Item, run: Run) -> None:
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Any:
     """A call the budget's deadline stops (the limiter's windows were slower than planned):
     the case is not sent, a skip that leaves its clause not judged, never an error."""
-    from rc_contract.target.budget import NotSent
+    from rc_contract.live.budget import NotSent
 
     try:
         return (yield)

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from rc_contract.configuration.paths import project_root
+from rc_contract.live.redact import MASK, Redactor
 from rc_contract.reports import compare as cmp
 from rc_contract.reports.observations import OBSERVATIONS_JSON, SCHEMA_VERSION, field_types
-from rc_contract.target.redact import MASK, Redactor
 
 from .runner import SuiteResult, run_suite
 

@@ -2,8 +2,8 @@
 
 import json
 
+from rc_contract.live.redact import MASK, Redactor
 from rc_contract.objects.ledger import CREATED, PLANNED, REMOVED, Ledger, LedgerEntry, visitor_token
-from rc_contract.target.redact import MASK, Redactor
 
 
 def test_known_values_are_masked_everywhere():

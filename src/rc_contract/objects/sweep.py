@@ -17,12 +17,12 @@ from typing import Any
 
 from rc_contract.configuration.paths import ENDPOINT
 from rc_contract.configuration.settings import SETTINGS, ConfigError, Settings, resolve
+from rc_contract.live.probe import login, logout
+from rc_contract.live.redact import Redactor
+from rc_contract.live.reference_process import TargetError
+from rc_contract.live.session import Pacer, RCSession, Recorder, TransportError, json_object
 from rc_contract.objects.ledger import REMOVED, Ledger, LedgerEntry, visitor_token
 from rc_contract.objects.visitors_and_users import VISITOR_PATH
-from rc_contract.target.probe import login, logout
-from rc_contract.target.redact import Redactor
-from rc_contract.target.reference_process import TargetError
-from rc_contract.target.session import Pacer, RCSession, Recorder, TransportError, json_object
 
 EXIT_OK, EXIT_LEFT_BEHIND, EXIT_CANNOT_START = 0, 1, 4
 

@@ -13,10 +13,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from rc_contract.live.redact import Redactor
+from rc_contract.live.session import RCSession, TransportError, json_object
 from rc_contract.objects.interrupts import CleanupStopped
 from rc_contract.objects.ledger import CREATED, PLANNED, REMOVED, Ledger, LedgerEntry, visitor_token
-from rc_contract.target.redact import Redactor
-from rc_contract.target.session import RCSession, TransportError, json_object
 
 VISITOR_PATH = "/api/v1/livechat/visitor"
 

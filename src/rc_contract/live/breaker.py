@@ -59,7 +59,7 @@ class Breaker:
 
     def check(self) -> None:
         if self.broken is not None:
-            from rc_contract.target.session import ServerGone
+            from rc_contract.live.session import ServerGone
 
             raise ServerGone(f"not sent: the server stopped answering ({self.broken.sentence()})")
 

@@ -18,7 +18,7 @@ from typing import Any
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from rc_contract.target.session import Exchange
+from rc_contract.live.session import Exchange
 
 # The request headers visitors.info reads; the rest (User-Agent, Schemathesis' case id)
 # do not change the question.
