@@ -171,9 +171,9 @@ class Server:
     """The bundled reference server, started once for the whole benchmark."""
 
     def __init__(self, version: str) -> None:
-        from rc_contract.contract.versions import RCVersion
         from rc_contract.live.reference_process import ReferenceProcess
         from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID
+        from rc_contract.versions import RCVersion
 
         self.version = version
         self.process = ReferenceProcess(RCVersion.parse(version))

@@ -63,8 +63,8 @@ def version_text() -> str:
 
     from rc_contract import __version__
     from rc_contract.configuration.paths import BUNDLED_DOCUMENT, spec_dir
-    from rc_contract.contract.releases import load_releases
     from rc_contract.reference.versions import supported_versions
+    from rc_contract.releases import load_releases
 
     spec = spec_dir() / BUNDLED_DOCUMENT
     digest = hashlib.sha256(spec.read_bytes()).hexdigest() if spec.is_file() else "not found"
@@ -117,7 +117,7 @@ def run_suite(args: list[str]) -> int:
     from rc_contract.configuration.startup import preload_plugin_packages
 
     preload_plugin_packages(command)  # before pytest's rewrite hook: see startup.py
-    from rc_contract.objects import interrupts
+    from rc_contract.live import interrupts
     from rc_contract.run import close_open_runs
 
     try:
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(version_text())
         return 0
     if command == "run":
-        from rc_contract.objects import interrupts
+        from rc_contract.live import interrupts
 
         interrupts.install()  # first of all: a signal during start-up is handled too
     rest = args[1:] if args and args[0] == command else args

@@ -27,8 +27,8 @@ from rc_contract.configuration.settings import (
     resolve,
 )
 from rc_contract.contract.judge import NotJudged
+from rc_contract.live import interrupts
 from rc_contract.live.session import TransportError
-from rc_contract.objects import interrupts
 from rc_contract.reports import failure, summary, terminal
 from rc_contract.reports.outcomes import (
     ERROR,

@@ -24,9 +24,8 @@ from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_c
 from rc_contract.contract.catalogue import DEFAULT_CASE, Expectation
 from rc_contract.contract.judge import Notices, NotJudged
 from rc_contract.contract.leaks import Secret
-from rc_contract.contract.releases import Releases, UnsupportedVersion, load_releases
 from rc_contract.contract.server_document import DOCS_PATH, DOCS_QUERY, ServerDocument, examine
-from rc_contract.contract.versions import RCVersion
+from rc_contract.live import interrupts
 from rc_contract.live.answers import AnswerMemo, Question, question
 from rc_contract.live.breaker import CLEANUP_TIMEOUT_S, INTERRUPTED_TIMEOUT_S, Breakdown
 from rc_contract.live.budget import (
@@ -43,9 +42,10 @@ from rc_contract.live.ratelimit import RateLimitPlan, plan_rate_limit
 from rc_contract.live.redact import Redactor
 from rc_contract.live.reference_process import ReferenceProcess, TargetError
 from rc_contract.live.session import Pacer, RCSession, Recorder, TransportError, json_object
-from rc_contract.objects import interrupts
 from rc_contract.objects.ledger import Ledger
 from rc_contract.objects.visitors_and_users import VISITOR_PATH, RunObjects, SetupError, User, Visitor
+from rc_contract.releases import Releases, UnsupportedVersion, load_releases
+from rc_contract.versions import RCVersion
 
 # VI-PERM-403's question for a user without view-l-room (Rocket.Chat's own e2e test sends it).
 PERMISSION_PROBE_ID = "invalid"

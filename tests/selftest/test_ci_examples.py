@@ -31,10 +31,10 @@ import yaml
 from rc_contract import cli
 from rc_contract.configuration.paths import project_root
 from rc_contract.configuration.settings import SETTINGS
-from rc_contract.contract.releases import load_releases
-from rc_contract.contract.versions import RCVersion
 from rc_contract.reference import ReferenceServer
+from rc_contract.releases import load_releases
 from rc_contract.reports import compare as cmp
+from rc_contract.versions import RCVersion
 
 from .runner import run_suite
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from rc_contract.contract.versions import RCVersion, VersionError
+from rc_contract.versions import RCVersion, VersionError
 
 DEFAULT_FUZZ_EXAMPLES = 50
 # Schemathesis' own default; with the breaker a hanging server ends a run in under 30 s.

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+from rc_contract.live import interrupts
 from rc_contract.live.breaker import PROBE_PATH, PROBE_TIMEOUT_S, Breaker
 from rc_contract.live.budget import NotSent
-from rc_contract.objects import interrupts
 
 RATE_LIMIT_STATUS = 429
 MAX_RATE_LIMIT_RETRIES = 5

@@ -13,9 +13,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from rc_contract.live.interrupts import CleanupStopped
 from rc_contract.live.redact import Redactor
 from rc_contract.live.session import RCSession, TransportError, json_object
-from rc_contract.objects.interrupts import CleanupStopped
 from rc_contract.objects.ledger import CREATED, PLANNED, REMOVED, Ledger, LedgerEntry, visitor_token
 
 VISITOR_PATH = "/api/v1/livechat/visitor"

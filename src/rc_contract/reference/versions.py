@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rc_contract.contract.releases import load_releases
-from rc_contract.contract.versions import RCVersion, VersionError, VersionRange
+from rc_contract.releases import load_releases
+from rc_contract.versions import RCVersion, VersionError, VersionRange
 
 # Behaviour -> the versions that have it.
 BEHAVIOURS: dict[str, VersionRange] = {

@@ -27,8 +27,8 @@ from typing import Any
 from rc_contract.contract import Catalogue, load_catalogue
 from rc_contract.contract.judge import FORBIDDEN_VISITOR_KEYS
 from rc_contract.contract.server_document import differences
-from rc_contract.contract.versions import RCVersion, VersionError
 from rc_contract.reports.observations import OBSERVATIONS_JSON, SCHEMA_VERSION
+from rc_contract.versions import RCVersion, VersionError
 
 COMPARE_MD = "compare.md"
 COMPARE_JSON = "compare.json"

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from rc_contract.configuration.paths import spec_dir
-from rc_contract.contract.versions import RCVersion
+from rc_contract.versions import RCVersion
 
 
 class UnsupportedVersion(ValueError):
