@@ -63,8 +63,7 @@ def version_text() -> str:
 
     from rc_contract import __version__
     from rc_contract.configuration.paths import BUNDLED_DOCUMENT, spec_dir
-    from rc_contract.reference.versions import supported_versions
-    from rc_contract.releases import load_releases
+    from rc_contract.releases import load_releases, supported_versions
 
     spec = spec_dir() / BUNDLED_DOCUMENT
     digest = hashlib.sha256(spec.read_bytes()).hexdigest() if spec.is_file() else "not found"

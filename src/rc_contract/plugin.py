@@ -416,7 +416,7 @@ def _size_generated(item: pytest.Item, run: Run) -> None:
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Any:
     """A call the budget's deadline stops (the limiter's windows were slower than planned):
     the case is not sent, a skip that leaves its clause not judged, never an error."""
-    from rc_contract.live.budget import NotSent
+    from rc_contract.errors import NotSent
 
     try:
         return (yield)

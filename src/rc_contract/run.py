@@ -25,14 +25,14 @@ from rc_contract.contract.catalogue import DEFAULT_CASE, Expectation
 from rc_contract.contract.judge import Notices, NotJudged
 from rc_contract.contract.leaks import Secret
 from rc_contract.contract.server_document import DOCS_PATH, DOCS_QUERY, ServerDocument, examine
+from rc_contract.errors import NotSent
 from rc_contract.live import interrupts
-from rc_contract.live.answers import AnswerMemo, Question, question
+from rc_contract.live.answers import AnswerMemo
 from rc_contract.live.breaker import CLEANUP_TIMEOUT_S, INTERRUPTED_TIMEOUT_S, Breakdown
 from rc_contract.live.budget import (
     COVERAGE_CASES,
     Budget,
     BudgetTooSmall,
-    NotSent,
     Window,
     plan_budget,
     process_started_at,
@@ -44,6 +44,7 @@ from rc_contract.live.reference_process import ReferenceProcess, TargetError
 from rc_contract.live.session import Pacer, RCSession, Recorder, TransportError, json_object
 from rc_contract.objects.ledger import Ledger
 from rc_contract.objects.visitors_and_users import VISITOR_PATH, RunObjects, SetupError, User, Visitor
+from rc_contract.questions import Question, question
 from rc_contract.releases import Releases, UnsupportedVersion, load_releases
 from rc_contract.versions import RCVersion
 

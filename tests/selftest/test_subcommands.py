@@ -10,7 +10,7 @@ import sys
 
 from rc_contract.configuration.paths import BUNDLED_DOCUMENT, project_root, spec_dir
 from rc_contract.reference import ReferenceServer
-from rc_contract.reference.versions import supported_versions
+from rc_contract.releases import supported_versions
 
 from .servers import ADMIN_PASSWORD, Tripwire, run_to_end, start_suite, suite_env
 

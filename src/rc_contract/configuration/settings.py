@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from rc_contract.releases import emulated
 from rc_contract.versions import RCVersion, VersionError
 
 DEFAULT_FUZZ_EXAMPLES = 50
@@ -143,10 +144,8 @@ def _version(name: str, value: str | None) -> RCVersion | None:
 
 def _reference_version(value: str) -> RCVersion:
     """A version the bundled reference server emulates (``8.5`` is the line's newest patch)."""
-    from rc_contract.reference.versions import resolve as emulated
-
     try:
-        return RCVersion.parse(emulated(value).version)
+        return emulated(value)
     except ValueError as exc:
         raise ConfigError(
             f"RC_REFERENCE_VERSION={value!r} is not emulated by the bundled server: {exc}"

@@ -27,8 +27,8 @@ from rc_contract.contract.checks import (
     check_no_token,
 )
 from rc_contract.contract.document import fuzz_document
-from rc_contract.live.answers import question
-from rc_contract.live.budget import NotSent
+from rc_contract.errors import NotSent
+from rc_contract.questions import question
 
 # Set by the plugin before the contract modules are imported; the fuzz
 # module reads it at collection, the checks read the run at call time.

@@ -10,13 +10,15 @@ import threading
 from types import FrameType
 from typing import NoReturn
 
+from rc_contract.releases import supported_versions
+
 from .faults import UnknownFaultError, check_names, faults_from_env
 from .ratelimit import DEFAULT_CALLS, DEFAULT_WINDOW_MS
 from .server import ReferenceServer
 from .state import SEEDED_EXTERNAL_IDS_VISITOR_ID
 from .variants import check_names as check_variants
 from .variants import variants_from_env
-from .versions import DEFAULT_VERSION, supported_versions
+from .versions import DEFAULT_VERSION
 
 PROG = "rc-contract serve"
 LIMITER_ENV = "RC_REFERENCE_LIMITER"

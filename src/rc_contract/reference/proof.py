@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rc_contract.configuration.paths import project_root
-from rc_contract.reference.versions import FEATURED
+from rc_contract.releases import FEATURED
 
 # Every line in support at its newest patch, the historical lines, 9.0's release candidate.
 CLEAN_VERSIONS = FEATURED
