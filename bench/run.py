@@ -281,7 +281,7 @@ class Tools:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
 
     def suite_command(self, *extra: str) -> list[str]:
-        return [sys.executable, "-m", "rc_contract.cli", "run", "-q", *extra]
+        return [sys.executable, "-m", "rc_contract", "run", "-q", *extra]
 
     def suite_env(self, examples: int | None, report_dir: Path, *,
                   own_server: bool = False) -> dict[str, str]:

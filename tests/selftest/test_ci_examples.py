@@ -28,7 +28,7 @@ import pytest
 import requests
 import yaml
 
-from rc_contract import cli
+from rc_contract.commands import run as cli
 from rc_contract.configuration.paths import project_root
 from rc_contract.configuration.settings import SETTINGS
 from rc_contract.reference import ReferenceServer

@@ -198,7 +198,7 @@ def test_two_runs_of_one_version_show_no_change(
 
 def test_compare_command(runs: dict[str, SuiteResult], tmp_path: Path) -> None:
     before, after = runs["8.4.1"].report_dir, runs["8.5.5"].report_dir
-    command = [sys.executable, "-m", "rc_contract.cli", "compare"]
+    command = [sys.executable, "-m", "rc_contract", "compare"]
     markdown = subprocess.run([*command, str(before), str(after / "summary.json"),
                                "--output", str(tmp_path)],
                               cwd=project_root(), capture_output=True, text=True, timeout=60)

@@ -16,7 +16,7 @@ from .servers import ADMIN_PASSWORD, Tripwire, run_to_end, start_suite, suite_en
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rc_contract.cli", *args], cwd=project_root(),
+    return subprocess.run([sys.executable, "-m", "rc_contract", *args], cwd=project_root(),
                           capture_output=True, text=True, timeout=60)
 
 

@@ -4,7 +4,6 @@ Its faults prove the suite can fail (proof.py runs the suite once per fault)."""
 
 from rc_contract.releases import supported_versions
 
-from .cli import serve_main
 from .faults import Fault, FaultSet, UnknownFaultError, catalogue, faults_from_env
 from .server import ReferenceServer
 from .state import SEEDED_EXTERNAL_IDS_VISITOR_ID
@@ -25,7 +24,6 @@ __all__ = [
     "catalogue",
     "faults_from_env",
     "resolve",
-    "serve_main",
     "supported_versions",
     "variants_from_env",
 ]

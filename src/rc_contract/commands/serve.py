@@ -1,4 +1,4 @@
-"""Command line for the reference server (`python -m rc_contract.reference`)."""
+"""Command line for the reference server (`rc-contract serve`, `python -m rc_contract.reference`)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ import threading
 from types import FrameType
 from typing import NoReturn
 
+from rc_contract.reference.faults import UnknownFaultError, check_names, faults_from_env
+from rc_contract.reference.ratelimit import DEFAULT_CALLS, DEFAULT_WINDOW_MS
+from rc_contract.reference.server import ReferenceServer
+from rc_contract.reference.state import SEEDED_EXTERNAL_IDS_VISITOR_ID
+from rc_contract.reference.variants import check_names as check_variants
+from rc_contract.reference.variants import variants_from_env
+from rc_contract.reference.versions import DEFAULT_VERSION
 from rc_contract.releases import supported_versions
-
-from .faults import UnknownFaultError, check_names, faults_from_env
-from .ratelimit import DEFAULT_CALLS, DEFAULT_WINDOW_MS
-from .server import ReferenceServer
-from .state import SEEDED_EXTERNAL_IDS_VISITOR_ID
-from .variants import check_names as check_variants
-from .variants import variants_from_env
-from .versions import DEFAULT_VERSION
 
 PROG = "rc-contract serve"
 LIMITER_ENV = "RC_REFERENCE_LIMITER"
@@ -122,7 +121,7 @@ def limiter_from_env() -> tuple[bool, bool]:
 
 
 def _print_catalogue() -> None:
-    from .faults import catalogue
+    from rc_contract.reference.faults import catalogue
 
     for fault in catalogue().values():
         clauses = ",".join(fault.clauses) or f"({fault.kind})"
@@ -130,7 +129,7 @@ def _print_catalogue() -> None:
 
 
 def _print_variants() -> None:
-    from .variants import catalogue
+    from rc_contract.reference.variants import catalogue
 
     for variant in catalogue().values():
         print(f"{variant.name:26} {variant.description}")

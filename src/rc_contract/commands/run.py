@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "run":
         return run_suite(rest)
     if command == "prove":
-        from rc_contract.reference.proof import main as prove_main
+        from rc_contract.commands.prove import main as prove_main
 
         return prove_main(rest)
     if command == "compare":
@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return sweep_main(rest)
     if command == "serve":
-        from rc_contract.reference import serve_main
+        from rc_contract.commands.serve import serve_main
 
         return serve_main(rest)
     sys.stderr.write(f"rc-contract: unknown command {command!r}; see rc-contract --help\n")

@@ -59,7 +59,7 @@ def _run(item: ProofRun, fuzz_examples: int) -> ProofRun:
             env["RC_REFERENCE_FAULTS"] = item.name
         started = time.monotonic()
         process = subprocess.run(
-            [sys.executable, "-m", "rc_contract.cli", "run", "-q", "-p", "no:html",
+            [sys.executable, "-m", "rc_contract", "run", "-q", "-p", "no:html",
              "--junitxml", os.devnull],
             cwd=project_root(), env=env, capture_output=True, text=True, timeout=600,
         )
