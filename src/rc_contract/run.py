@@ -23,9 +23,9 @@ from rc_contract.configuration.settings import Credentials, Settings
 from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_catalogue
 from rc_contract.contract.catalogue import DEFAULT_CASE, Expectation
 from rc_contract.contract.judge import Notices, NotJudged
-from rc_contract.contract.leaks import Secret
 from rc_contract.contract.server_document import DOCS_PATH, DOCS_QUERY, ServerDocument, examine
 from rc_contract.errors import NotSent
+from rc_contract.leaks import Secret
 from rc_contract.live import interrupts
 from rc_contract.live.answers import AnswerMemo
 from rc_contract.live.breaker import CLEANUP_TIMEOUT_S, INTERRUPTED_TIMEOUT_S, Breakdown

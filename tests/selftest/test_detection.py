@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from rc_contract.contract import leaks
+from rc_contract import leaks
 from rc_contract.contract.checks import Answer, check_no_token
 from rc_contract.contract.judge import Foreign
 from rc_contract.contract.near_misses import NEAR_MISSES, expand, placeholders
