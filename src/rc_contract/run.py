@@ -347,7 +347,7 @@ class Run:
             credentials = Credentials(user="admin", password=self.reference.admin_password)
             if self.reference.ci_password:
                 # A limited server: log in as a CI account without the bypass would.
-                from rc_contract.commands.serve import CI_AGENT, CI_PLAIN
+                from rc_contract.reference import CI_AGENT, CI_PLAIN
 
                 self.redactor.add(self.reference.ci_password)
                 credentials = Credentials(user=CI_AGENT, password=self.reference.ci_password)

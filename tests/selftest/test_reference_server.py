@@ -18,16 +18,10 @@ from typing import Any
 import pytest
 import requests
 
-from rc_contract.reference import (
-    SEEDED_EXTERNAL_IDS_VISITOR_ID,
-    FaultSet,
-    ReferenceServer,
-    UnknownFaultError,
-    catalogue,
-    faults_from_env,
-    resolve,
-)
+from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
+from rc_contract.reference.faults import FaultSet, UnknownFaultError, catalogue, faults_from_env
 from rc_contract.reference.query import QueryError, parse
+from rc_contract.reference.versions import resolve
 from rc_contract.reference.wire import Headers, Request
 
 # The historical lines, the oldest and newest line in support, and 9.0's release

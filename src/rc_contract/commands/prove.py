@@ -75,7 +75,7 @@ def _run(item: ProofRun, fuzz_examples: int) -> ProofRun:
 
 
 def plan(faults: list[str] | None = None, versions: tuple[str, ...] = CLEAN_VERSIONS) -> list[ProofRun]:
-    from rc_contract.reference import catalogue
+    from rc_contract.reference.faults import catalogue
 
     runs = [ProofRun(f"clean-{v}", v, []) for v in versions]
     for fault in catalogue().values():
@@ -153,7 +153,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--report-dir", default=os.environ.get("RC_REPORT_DIR", "reports"))
     args = parser.parse_args(argv)
     if args.fault:
-        from rc_contract.reference import catalogue
+        from rc_contract.reference.faults import catalogue
 
         known = sorted(f.name for f in catalogue().values() if f.kind == "contract")
         unknown = [name for name in args.fault if name not in known]

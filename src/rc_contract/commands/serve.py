@@ -13,7 +13,7 @@ from typing import NoReturn
 from rc_contract.reference.faults import UnknownFaultError, check_names, faults_from_env
 from rc_contract.reference.ratelimit import DEFAULT_CALLS, DEFAULT_WINDOW_MS
 from rc_contract.reference.server import ReferenceServer
-from rc_contract.reference.state import SEEDED_EXTERNAL_IDS_VISITOR_ID
+from rc_contract.reference.state import CI_AGENT, CI_PLAIN, SEEDED_EXTERNAL_IDS_VISITOR_ID
 from rc_contract.reference.variants import check_names as check_variants
 from rc_contract.reference.variants import variants_from_env
 from rc_contract.reference.versions import DEFAULT_VERSION
@@ -23,7 +23,6 @@ PROG = "rc-contract serve"
 LIMITER_ENV = "RC_REFERENCE_LIMITER"
 AFTER_PERMISSION = "after-permission"  # Rocket.Chat's order
 BEFORE_PERMISSION = "before-permission"  # PR #41970's order
-CI_AGENT, CI_PLAIN = "ci-agent", "ci-plain"
 DEFAULT_PORT = 3000  # Rocket.Chat's own default
 
 
