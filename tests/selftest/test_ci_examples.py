@@ -28,12 +28,12 @@ import pytest
 import requests
 import yaml
 
-from rc_contract.commands import run as cli
+from rc_contract.commands import compare as cmp
+from rc_contract.commands import main as cli
 from rc_contract.configuration.paths import project_root
 from rc_contract.configuration.settings import SETTINGS
 from rc_contract.reference import ReferenceServer
 from rc_contract.releases import load_releases
-from rc_contract.reports import compare as cmp
 from rc_contract.versions import RCVersion
 
 from .runner import run_suite

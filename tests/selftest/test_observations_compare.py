@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from rc_contract.commands.compare import main as compare_main
 from rc_contract.configuration.paths import project_root
 from rc_contract.live.redact import MASK, Redactor
 from rc_contract.reports import compare as cmp
@@ -322,11 +323,11 @@ def test_classifier_matches_changelogs_of_crossed_releases_only() -> None:
 def test_compare_accepts_directory_or_summary_and_refuses_other_input(tmp_path: Path) -> None:
     (tmp_path / OBSERVATIONS_JSON).write_text(json.dumps(_base()))
     (tmp_path / "summary.json").write_text(json.dumps({"exit_code": 0}))  # a finished run
-    assert cmp.main([str(tmp_path), str(tmp_path / "summary.json")]) == 0
+    assert compare_main([str(tmp_path), str(tmp_path / "summary.json")]) == 0
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert cmp.main([str(tmp_path), str(empty)]) == cmp.EXIT_UNREADABLE
-    assert cmp.main([str(tmp_path), str(tmp_path / "missing")]) == cmp.EXIT_UNREADABLE
+    assert compare_main([str(tmp_path), str(empty)]) == cmp.EXIT_UNREADABLE
+    assert compare_main([str(tmp_path), str(tmp_path / "missing")]) == cmp.EXIT_UNREADABLE
 
 
 def test_field_types_walks_arrays_and_stops_at_free_form_objects() -> None:

@@ -9,14 +9,13 @@ only the account that registered it can derive (``ledger.visitor_token``).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from rc_contract.configuration.paths import ENDPOINT
-from rc_contract.configuration.settings import SETTINGS, ConfigError, Settings, resolve
+from rc_contract.configuration.settings import Settings
 from rc_contract.live.probe import login, logout
 from rc_contract.live.redact import Redactor
 from rc_contract.live.reference_process import TargetError
@@ -29,26 +28,6 @@ EXIT_OK, EXIT_LEFT_BEHIND, EXIT_CANNOT_START = 0, 1, 4
 
 class SweepProblem(Exception):
     """An outstanding object the sweep could not remove."""
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="rc-contract sweep",
-        description="Remove the objects an interrupted run left behind (from the ledger).",
-    )
-    for setting in SETTINGS.values():
-        parser.add_argument(setting.option, dest=setting.env, default=None, help=setting.help)
-    return parser
-
-
-def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:
-    args = vars(_parser().parse_args(argv))
-    try:
-        settings = resolve(args)
-    except ConfigError as exc:
-        sys.stderr.write(f"rc-contract sweep: cannot start: {exc}\n")
-        return EXIT_CANNOT_START
-    return Sweep(settings, out).run()
 
 
 class Sweep:
