@@ -152,6 +152,25 @@ def _reference_version(value: str) -> RCVersion:
         ) from None
 
 
+def names(value: str | None) -> tuple[str, ...]:
+    """RC_REFERENCE_FAULTS' and RC_REFERENCE_VARIANTS' comma-separated names, for a run and for
+    `rc-contract serve` alike (the reference server checks them against its catalogues)."""
+    return tuple(n.strip() for n in (value or "").split(",") if n.strip())
+
+
+def reference_limiter(value: str | None) -> str:
+    """RC_REFERENCE_LIMITER, for a run and for `rc-contract serve` alike: one of
+    REFERENCE_LIMITER (``after-permission``, Rocket.Chat's order, is ``on``)."""
+    limiter = (value or "off").strip().lower()
+    limiter = "on" if limiter == "after-permission" else limiter
+    if limiter not in REFERENCE_LIMITER:
+        raise ConfigError(
+            f"RC_REFERENCE_LIMITER={value!r} is not one of "
+            f"{', '.join(REFERENCE_LIMITER)}; e.g. RC_REFERENCE_LIMITER=before-permission"
+        )
+    return limiter
+
+
 def split_userinfo(value: str) -> tuple[str, tuple[str, str] | None]:
     """``https://user:pw@host`` -> (``https://host``, (user, pw)); the password never travels
     in the URL that the reports, the ledger and the terminal show."""
@@ -286,28 +305,21 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
         )
 
     reference = _reference_version(values["RC_REFERENCE_VERSION"] or DEFAULT_REFERENCE_VERSION)
-    faults = tuple(f.strip() for f in (values["RC_REFERENCE_FAULTS"] or "").split(",") if f.strip())
+    faults = names(values["RC_REFERENCE_FAULTS"])
     if faults and url:
         raise ConfigError(
             "RC_REFERENCE_FAULTS only applies to the bundled reference server; unset RC_URL "
             "or RC_REFERENCE_FAULTS"
         )
 
-    variants = tuple(
-        v.strip() for v in (values["RC_REFERENCE_VARIANTS"] or "").split(",") if v.strip()
-    )
+    variants = names(values["RC_REFERENCE_VARIANTS"])
     if variants and url:
         raise ConfigError(
             "RC_REFERENCE_VARIANTS only applies to the bundled reference server; unset RC_URL "
             "or RC_REFERENCE_VARIANTS"
         )
 
-    limiter = (values["RC_REFERENCE_LIMITER"] or "off").strip().lower()
-    if limiter not in REFERENCE_LIMITER:
-        raise ConfigError(
-            f"RC_REFERENCE_LIMITER={values['RC_REFERENCE_LIMITER']!r} is not one of "
-            f"{', '.join(REFERENCE_LIMITER)}; e.g. RC_REFERENCE_LIMITER=before-permission"
-        )
+    limiter = reference_limiter(values["RC_REFERENCE_LIMITER"])
     if limiter != "off" and url:
         raise ConfigError(
             "RC_REFERENCE_LIMITER only applies to the bundled reference server; unset RC_URL "
