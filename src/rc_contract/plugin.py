@@ -97,6 +97,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "after_all: runs after every other case (sweeps of the whole run)")
     config.addinivalue_line("markers", "shares_answer: asks a question an earlier case or the set-up "
                             "asked, and takes that answer (the time budget plans no call for it)")
+    config.addinivalue_line("markers", "agent_read: asks as VI-PERM-403's livechat-agent; when that "
+                            "is the run's own account, an earlier answer serves (no call planned)")
     config.addinivalue_line("markers", "budgeted: a hand-written case sent only while it fits "
                             "RC_TIME_BUDGET on a limited server, planned with VI-FUZZ's boundaries")
     state = State(config)
@@ -208,6 +210,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     state.run.planned_hand_written = planned.hand_written
     state.run.planned_boundaries = planned.boundaries
     state.run.planned_generated_tests = planned.generated_tests
+    state.run.planned_agent_reads = planned.agent_reads
     try:
         state.run.start()
     except StartError as exc:
@@ -306,6 +309,7 @@ class PlannedCalls:
     boundaries: int  # VI-FUZZ's boundary queries
     generated_tests: int
     examples: int
+    agent_reads: int = 0  # among the boundaries: none sent when the account is the agent
 
     @property
     def fixed(self) -> int:
@@ -324,7 +328,7 @@ def _generated_calls(examples: int) -> int:
 
 def planned_info_calls(items: list[pytest.Item], fuzz_examples: int) -> PlannedCalls:
     """About one counted call per case; a Schemathesis test sends one per generated case."""
-    hand_written = boundaries = generated = 0
+    hand_written = boundaries = generated = agent_reads = 0
     for item in items:
         clauses = set(_clauses(item))
         # Sweeps over the run's traffic send nothing; a shared answer is not sent again.
@@ -332,13 +336,14 @@ def planned_info_calls(items: list[pytest.Item], fuzz_examples: int) -> PlannedC
                 item.get_closest_marker("after_all") is not None
                 or item.get_closest_marker("shares_answer") is not None):
             continue
+        agent_reads += item.get_closest_marker("agent_read") is not None
         if _FUZZ not in clauses and not _is_budgeted(item):
             hand_written += 1
         elif _is_generated(item):
             generated += 1
         else:
             boundaries += 1
-    return PlannedCalls(hand_written, boundaries, generated, fuzz_examples)
+    return PlannedCalls(hand_written, boundaries, generated, fuzz_examples, agent_reads)
 
 
 def _show_progress(state: State, reporter: Any, capture: Any) -> None:
@@ -792,6 +797,7 @@ def _print_results(state: State, run: Run) -> None:
         console.line(line)
     if run.budget is not None:
         console.line(f"rc-contract: {run.budget.note(run.fuzz_cases_run, run.fuzz_cases_cut)}")
+        console.line(f"rc-contract: {run.budget.usage()}")
     if state.progress is not None:
         console.line(f"rc-contract: {state.progress.line(final=True)}")
 

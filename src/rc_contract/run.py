@@ -119,6 +119,9 @@ class Run:
     agent_auth: dict[str, str] = field(default_factory=dict)
     agent_source: str = ""
     agent_missing: str = ""
+    # The account's roles from GET /api/v1/me, read once before the budget is planned
+    # (whether the run needs another livechat-agent account decides its set-up calls).
+    own_roles: set[str] | None = None
     # Every secret the run knows, by kind: no answer may carry one (leaks.find_secrets).
     secrets: list[Secret] = field(default_factory=list)
     # Start-up answers that break the contract while a setting may also be wrong: one
@@ -135,6 +138,7 @@ class Run:
     planned_hand_written: int = 0
     planned_boundaries: int = 0
     planned_generated_tests: int = 1
+    planned_agent_reads: int = 0
     budget: Budget | None = None
     # VI-FUZZ's generated cases judged, and those not sent for the budget.
     fuzz_cases_run: int = 0
@@ -367,6 +371,7 @@ class Run:
         self.auth = login(self.session, credentials, "RC_USER/RC_PASSWORD")
         self.redactor.add(self.auth["X-Auth-Token"])
         self._know_secrets(credentials)
+        self.own_roles = self._roles(self.auth)
 
         if settings.server_version:
             self.detected = DetectedVersion(settings.server_version, "RC_SERVER_VERSION")
@@ -529,11 +534,16 @@ class Run:
         window = self.info_window()
         if window is None:
             return  # no limiter: the budget changes nothing
-        before_fuzz = self.planned_hand_written + self._setup_info_calls()
+        # The set-up's visitors.info questions are the cases' own (the unprivileged user's
+        # check is VI-PERM-403's first case, RC_EXTERNAL_IDS_VISITOR's its clause's case):
+        # planned with the cases. The livechat-agent's read costs nothing when the account
+        # is that agent: VI-OK-SHAPE's answer serves.
+        before_fuzz = self.planned_hand_written
+        boundaries = self.planned_boundaries - (0 if self._needs_agent() else self.planned_agent_reads)
         try:
             self.budget = plan_budget(
                 self.settings.time_budget_s, self.budget_clock, window, time.time(),
-                before_fuzz, self.planned_boundaries, self.settings.fuzz_examples,
+                before_fuzz, boundaries, self.settings.fuzz_examples,
                 other_calls=self._other_calls(),
             )
         except BudgetTooSmall as exc:
@@ -543,7 +553,7 @@ class Run:
         # generated cases as the plan expects them.
         generated = self.planned_generated_tests * (
             budget.estimated_examples + COVERAGE_CASES if budget.estimated_examples else 0)
-        to_come = before_fuzz + self.planned_boundaries + generated
+        to_come = before_fuzz + boundaries + generated
         budget.planned_calls[self.info_route] = 1 + min(to_come, window.fit(time.time(),
                                                                             budget.deadline))
         assert self.session is not None
@@ -552,12 +562,6 @@ class Run:
     def _unprivileged_is_given(self) -> bool:
         return bool(self.unprivileged_given or self.settings.unprivileged)
 
-    def _setup_info_calls(self) -> int:
-        """visitors.info calls of the set-up after the preflight: the given unprivileged
-        user's check (a 403, counted when the limiter runs first). RC_EXTERNAL_IDS_VISITOR's
-        check is its clause's question, planned with the cases."""
-        return 1 if self._unprivileged_is_given() else 0
-
     def _other_calls(self) -> dict[str, int]:
         """The run's calls of the other limited routes, by the limiter's key: log-ins, users,
         visitors registered and removed, log-outs."""
@@ -565,13 +569,18 @@ class Run:
         route = self.session.route
         token = bool(self.settings.credentials.auth_token) and self.reference is None
         given = self._unprivileged_is_given()
+        # VI-PERM-403's other half: a given livechat-agent is logged in, asked its roles and
+        # logged out; a created one is created, logged in and deleted (its tokens die with it).
+        agent_given = self._needs_agent() and bool(self.settings.agent)
+        agent_created = self._needs_agent() and not self.settings.agent
         calls = {
-            route("POST", "/api/v1/login"): (0 if token else 1) + 1,
-            route("POST", "/api/v1/users.create"): 0 if given else 1,
+            route("GET", "/api/v1/me"): 1 + agent_given,
+            route("POST", "/api/v1/login"): (0 if token else 1) + 1 + agent_given + agent_created,
+            route("POST", "/api/v1/users.create"): (0 if given else 1) + agent_created,
             route("POST", VISITOR_PATH): len(VISITOR_LABELS),
             route("DELETE", f"{VISITOR_PATH}/{{token}}"): len(VISITOR_LABELS),
-            route("POST", "/api/v1/users.delete"): 0 if given else 1,
-            route("POST", "/api/v1/logout"): (0 if token else 1) + (1 if given else 0),
+            route("POST", "/api/v1/users.delete"): (0 if given else 1) + agent_created,
+            route("POST", "/api/v1/logout"): (0 if token else 1) + (1 if given else 0) + agent_given,
         }
         return {key: n for key, n in calls.items() if n}
 
@@ -617,8 +626,8 @@ class Run:
         more); else RC_AGENT_USER; else a livechat-agent created for the run when the
         account may create users; else that half is not judged, and says why."""
         assert self.session is not None and self.objects is not None
-        own = self._roles(self.auth)
-        if own is not None and not own & PRIVILEGED_ROLES:
+        own = self.own_roles
+        if not self._needs_agent() and own is not None:
             self.agent_auth = self.auth
             self.agent_source = f"the run's own account (roles: {', '.join(sorted(own)) or 'none'})"
             return
@@ -649,6 +658,10 @@ class Run:
                      "the livechat-agent created for the run")
         self._know_user(user, auth, "the livechat-agent the run created")
         self.agent_auth, self.agent_source = auth, "a livechat-agent created for the run"
+
+    def _needs_agent(self) -> bool:
+        """Whether VI-PERM-403's other half needs an account besides the run's own."""
+        return self.own_roles is None or bool(self.own_roles & PRIVILEGED_ROLES)
 
     def _roles(self, auth: dict[str, str]) -> set[str] | None:
         """The roles ``GET /api/v1/me`` gives the account; None when it does not say."""

@@ -32,6 +32,7 @@ def test_refused_with_403(rc, visitor):
 
 
 @pytest.mark.budgeted  # one call more on a limited server unless the account is the agent
+@pytest.mark.agent_read
 def test_view_l_room_alone_is_enough(rc):
     """A livechat-agent (view-l-room, no admin or manager role) gets the visitor, whole."""
     # Promise: docs/rocketchat-behaviour.md#route (permissionsRequired: ['view-l-room']; default

@@ -28,6 +28,14 @@ def visitor_token(account_secret: str, run_id: str, label: str) -> str:
     return "rcct" + digest.hexdigest()[:28]
 
 
+def account_check(account_secret: str, run_id: str) -> str:
+    """Tells a sweep whether it holds the run's account: a visitor only planned (the run
+    was killed while registering it) has no id to look up, and a token that does not
+    derive from the sweeping account's secret finds nothing either way."""
+    digest = hmac.new(account_secret.encode(), f"{run_id}:account-check".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class LedgerEntry:
     run_id: str
@@ -37,6 +45,7 @@ class LedgerEntry:
     state: str
     object_id: str | None = None
     username: str | None = None
+    account_check: str | None = None
 
 
 class Ledger:

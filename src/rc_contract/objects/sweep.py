@@ -20,7 +20,7 @@ from rc_contract.live.probe import login, logout
 from rc_contract.live.redact import Redactor
 from rc_contract.live.reference_process import TargetError
 from rc_contract.live.session import Pacer, RCSession, Recorder, TransportError, json_object
-from rc_contract.objects.ledger import REMOVED, Ledger, LedgerEntry, visitor_token
+from rc_contract.objects.ledger import REMOVED, Ledger, LedgerEntry, account_check, visitor_token
 from rc_contract.objects.visitors_and_users import VISITOR_PATH
 
 EXIT_OK, EXIT_LEFT_BEHIND, EXIT_CANNOT_START = 0, 1, 4
@@ -108,6 +108,12 @@ class Sweep:
             raise SweepProblem(f"DELETE {VISITOR_PATH}/{{token}} answered {response.status_code}")
         # invalid-token: no visitor has the token. Gone already, never created, or
         # registered by another account (then the token derived here is not its).
+        secret = self.settings.credentials.secret
+        if entry.account_check and entry.account_check != account_check(secret, entry.run_id):
+            raise SweepProblem(
+                "its token derives from the secret of the account the run used, not this one's; "
+                "sweep with the account (and password) the run used"
+            )
         if entry.object_id and self._visitor_enabled(entry.object_id):
             raise SweepProblem(
                 f"visitor {entry.object_id} is still there, but its token does not derive from "
