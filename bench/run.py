@@ -171,9 +171,9 @@ class Server:
     """The bundled reference server, started once for the whole benchmark."""
 
     def __init__(self, version: str) -> None:
-        from rc_contract.contract.versions import RCVersion
+        from rc_contract.live.reference_process import ReferenceProcess
         from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID
-        from rc_contract.target.reference_process import ReferenceProcess
+        from rc_contract.versions import RCVersion
 
         self.version = version
         self.process = ReferenceProcess(RCVersion.parse(version))
@@ -281,7 +281,7 @@ class Tools:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
 
     def suite_command(self, *extra: str) -> list[str]:
-        return [sys.executable, "-m", "rc_contract.cli", "run", "-q", *extra]
+        return [sys.executable, "-m", "rc_contract", "run", "-q", *extra]
 
     def suite_env(self, examples: int | None, report_dir: Path, *,
                   own_server: bool = False) -> dict[str, str]:

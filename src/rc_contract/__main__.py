@@ -2,6 +2,6 @@
 
 import sys
 
-from rc_contract.cli import main
+from rc_contract.commands.main import main
 
 sys.exit(main())

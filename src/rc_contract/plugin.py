@@ -25,13 +25,9 @@ from rc_contract.configuration.settings import (
     resolve,
 )
 from rc_contract.exit_codes import ExitCode
-from rc_contract.objects import interrupts
-from rc_contract.outcomes import NoticeSkip, NotJudgedSkip, NotSentSkip
-from rc_contract.reports import failure, recording, results, summary, terminal
-from rc_contract.reports.outcomes import ERROR, FAILED, SKIPPED, TestOutcome
-from rc_contract.run import OpenRuns, Run, StartError
-from rc_contract.target.planning import clauses as clauses_of
-from rc_contract.target.planning import (
+from rc_contract.live import interrupts
+from rc_contract.live.planning import clauses as clauses_of
+from rc_contract.live.planning import (
     generated_calls,
     is_budgeted,
     is_fuzz,
@@ -39,6 +35,10 @@ from rc_contract.target.planning import (
     planned_info_calls,
     size_generated,
 )
+from rc_contract.outcomes import NoticeSkip, NotJudgedSkip, NotSentSkip
+from rc_contract.reports import failure, recording, results, summary, terminal
+from rc_contract.reports.outcomes import ERROR, FAILED, SKIPPED, TestOutcome
+from rc_contract.run import OpenRuns, Run, StartError
 
 
 class State:
@@ -247,7 +247,7 @@ def _cannot_start(session: pytest.Session, state: State, message: str) -> None:
 
 def _show_progress(state: State, reporter: Any, capture: Any) -> None:
     """The progress line while the run waits for the limiter (rewritten in a terminal)."""
-    from rc_contract.target.progress import Progress
+    from rc_contract.live.progress import Progress
 
     run = state.run
     assert run is not None and run.session is not None
@@ -295,7 +295,7 @@ def _show_progress(state: State, reporter: Any, capture: Any) -> None:
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Any:
     """A call the budget's deadline stops (the limiter's windows were slower than planned):
     the case is not sent, a skip that leaves its clause not judged, never an error."""
-    from rc_contract.target.budget import NotSent
+    from rc_contract.errors import NotSent
 
     try:
         return (yield)

@@ -23,29 +23,30 @@ from rc_contract.configuration.settings import Credentials, Settings
 from rc_contract.contract import Catalogue, LoadedDocument, load_bundled, load_catalogue
 from rc_contract.contract.catalogue import DEFAULT_CASE, Expectation
 from rc_contract.contract.judge import Notices, NotJudged
-from rc_contract.contract.leaks import Secret
-from rc_contract.contract.releases import Releases, UnsupportedVersion, load_releases
 from rc_contract.contract.server_document import DOCS_PATH, DOCS_QUERY, ServerDocument, examine
-from rc_contract.contract.versions import RCVersion
-from rc_contract.objects import interrupts
-from rc_contract.objects.ledger import Ledger
-from rc_contract.objects.visitors_and_users import VISITOR_PATH, RunObjects, SetupError, User, Visitor
-from rc_contract.target.answers import AnswerMemo, Question, question
-from rc_contract.target.breaker import CLEANUP_TIMEOUT_S, INTERRUPTED_TIMEOUT_S, Breakdown
-from rc_contract.target.budget import (
+from rc_contract.errors import NotSent
+from rc_contract.leaks import Secret
+from rc_contract.live import interrupts
+from rc_contract.live.answers import AnswerMemo
+from rc_contract.live.breaker import CLEANUP_TIMEOUT_S, INTERRUPTED_TIMEOUT_S, Breakdown
+from rc_contract.live.budget import (
     COVERAGE_CASES,
     Budget,
     BudgetTooSmall,
-    NotSent,
     Window,
     plan_budget,
     process_started_at,
 )
-from rc_contract.target.probe import DetectedVersion, detect_version, login, logout
-from rc_contract.target.ratelimit import RateLimitPlan, plan_rate_limit
-from rc_contract.target.redact import Redactor
-from rc_contract.target.reference_process import ReferenceProcess, TargetError
-from rc_contract.target.session import Pacer, RCSession, Recorder, TransportError, json_object
+from rc_contract.live.probe import DetectedVersion, detect_version, login, logout
+from rc_contract.live.ratelimit import RateLimitPlan, plan_rate_limit
+from rc_contract.live.redact import Redactor
+from rc_contract.live.reference_process import ReferenceProcess, TargetError
+from rc_contract.live.session import Pacer, RCSession, Recorder, TransportError, json_object
+from rc_contract.objects.ledger import Ledger
+from rc_contract.objects.visitors_and_users import VISITOR_PATH, RunObjects, SetupError, User, Visitor
+from rc_contract.questions import Question, question
+from rc_contract.releases import Releases, UnsupportedVersion, load_releases
+from rc_contract.versions import RCVersion
 
 # VI-PERM-403's question for a user without view-l-room (Rocket.Chat's own e2e test sends it).
 PERMISSION_PROBE_ID = "invalid"
@@ -310,7 +311,7 @@ class Run:
         """The progress line's figures (None when the run was not paced by a limiter)."""
         if self.info_window() is None:
             return None
-        from rc_contract.target.progress import Progress
+        from rc_contract.live.progress import Progress
 
         return Progress(self, lambda line: None).figures(final=True)
 
@@ -356,7 +357,7 @@ class Run:
             credentials = Credentials(user="admin", password=self.reference.admin_password)
             if self.reference.ci_password:
                 # A limited server: log in as a CI account without the bypass would.
-                from rc_contract.reference.cli import CI_AGENT, CI_PLAIN
+                from rc_contract.reference import CI_AGENT, CI_PLAIN
 
                 self.redactor.add(self.reference.ci_password)
                 credentials = Credentials(user=CI_AGENT, password=self.reference.ci_password)

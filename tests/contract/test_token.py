@@ -72,7 +72,7 @@ def test_token_value_in_no_answer_of_the_run(rc, request):
     leaks = []
     for exchange in exchanges:
         # The same check as the known-visitor cases and the fuzz check: status reason,
-        # every header, the body at any depth, in any encoding (rc_contract/contract/leaks.py),
+        # every header, the body at any depth, in any encoding (rc_contract/leaks.py),
         # for the visitors' tokens and every other secret of the run (named by kind).
         try:
             check_no_token(Answer.of_exchange(exchange), rc.registered_tokens, rc.secrets)

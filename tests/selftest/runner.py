@@ -36,7 +36,7 @@ def run_suite(report_dir: Path, env: dict[str, str] | None = None, *args: str,
     clean.update({"RC_REPORT_DIR": str(report_dir), "RC_FUZZ_EXAMPLES": "20"})
     clean.update(env or {})
     process = subprocess.run(
-        [sys.executable, "-m", "rc_contract.cli", "run", "-q", "-p", "no:randomly", *args],
+        [sys.executable, "-m", "rc_contract", "run", "-q", "-p", "no:randomly", *args],
         cwd=project_root(), env=clean, capture_output=True, text=True, timeout=timeout,
     )
     return SuiteResult(process.returncode, process.stdout, process.stderr, report_dir)

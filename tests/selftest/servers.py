@@ -50,7 +50,7 @@ def suite_env(report_dir: Path, url: str, user: str = "admin", password: str = A
 
 def start_suite(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "rc_contract.cli", "run", "-q", "-p", "no:randomly", *args],
+        [sys.executable, "-m", "rc_contract", "run", "-q", "-p", "no:randomly", *args],
         cwd=project_root(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -68,7 +68,7 @@ def run_to_end(env: dict[str, str], timeout: float = 120) -> subprocess.Complete
 
 def sweep(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "rc_contract.cli", "sweep"], cwd=project_root(), env=env,
+        [sys.executable, "-m", "rc_contract", "sweep"], cwd=project_root(), env=env,
         capture_output=True, text=True, timeout=60,
     )
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from rc_contract.contract.versions import RCVersion, VersionError
+from rc_contract.releases import emulated
+from rc_contract.versions import RCVersion, VersionError
 
 DEFAULT_FUZZ_EXAMPLES = 50
 # Schemathesis' own default; with the breaker a hanging server ends a run in under 30 s.
@@ -143,14 +144,31 @@ def _version(name: str, value: str | None) -> RCVersion | None:
 
 def _reference_version(value: str) -> RCVersion:
     """A version the bundled reference server emulates (``8.5`` is the line's newest patch)."""
-    from rc_contract.reference.versions import resolve as emulated
-
     try:
-        return RCVersion.parse(emulated(value).version)
+        return emulated(value)
     except ValueError as exc:
         raise ConfigError(
             f"RC_REFERENCE_VERSION={value!r} is not emulated by the bundled server: {exc}"
         ) from None
+
+
+def names(value: str | None) -> tuple[str, ...]:
+    """RC_REFERENCE_FAULTS' and RC_REFERENCE_VARIANTS' comma-separated names, for a run and for
+    `rc-contract serve` alike (the reference server checks them against its catalogues)."""
+    return tuple(n.strip() for n in (value or "").split(",") if n.strip())
+
+
+def reference_limiter(value: str | None) -> str:
+    """RC_REFERENCE_LIMITER, for a run and for `rc-contract serve` alike: one of
+    REFERENCE_LIMITER (``after-permission``, Rocket.Chat's order, is ``on``)."""
+    limiter = (value or "off").strip().lower()
+    limiter = "on" if limiter == "after-permission" else limiter
+    if limiter not in REFERENCE_LIMITER:
+        raise ConfigError(
+            f"RC_REFERENCE_LIMITER={value!r} is not one of "
+            f"{', '.join(REFERENCE_LIMITER)}; e.g. RC_REFERENCE_LIMITER=before-permission"
+        )
+    return limiter
 
 
 def split_userinfo(value: str) -> tuple[str, tuple[str, str] | None]:
@@ -287,28 +305,21 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
         )
 
     reference = _reference_version(values["RC_REFERENCE_VERSION"] or DEFAULT_REFERENCE_VERSION)
-    faults = tuple(f.strip() for f in (values["RC_REFERENCE_FAULTS"] or "").split(",") if f.strip())
+    faults = names(values["RC_REFERENCE_FAULTS"])
     if faults and url:
         raise ConfigError(
             "RC_REFERENCE_FAULTS only applies to the bundled reference server; unset RC_URL "
             "or RC_REFERENCE_FAULTS"
         )
 
-    variants = tuple(
-        v.strip() for v in (values["RC_REFERENCE_VARIANTS"] or "").split(",") if v.strip()
-    )
+    variants = names(values["RC_REFERENCE_VARIANTS"])
     if variants and url:
         raise ConfigError(
             "RC_REFERENCE_VARIANTS only applies to the bundled reference server; unset RC_URL "
             "or RC_REFERENCE_VARIANTS"
         )
 
-    limiter = (values["RC_REFERENCE_LIMITER"] or "off").strip().lower()
-    if limiter not in REFERENCE_LIMITER:
-        raise ConfigError(
-            f"RC_REFERENCE_LIMITER={values['RC_REFERENCE_LIMITER']!r} is not one of "
-            f"{', '.join(REFERENCE_LIMITER)}; e.g. RC_REFERENCE_LIMITER=before-permission"
-        )
+    limiter = reference_limiter(values["RC_REFERENCE_LIMITER"])
     if limiter != "off" and url:
         raise ConfigError(
             "RC_REFERENCE_LIMITER only applies to the bundled reference server; unset RC_URL "

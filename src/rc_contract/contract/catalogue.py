@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from rc_contract.configuration.paths import spec_dir
-from rc_contract.contract.versions import RCVersion, VersionRange
+from rc_contract.versions import RCVersion, VersionRange
 
 SOURCES = {"docs", "server"}
 EVIDENCE_LEVELS = ("verified", "inferred", "unknown")

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from rc_contract.contract import Expectation, LoadedDocument, leaks
+from rc_contract import leaks
+from rc_contract.contract import Expectation, LoadedDocument
 from rc_contract.contract.catalogue import DEFAULT_CASE
 from rc_contract.contract.judge import (
     FORBIDDEN_VISITOR_KEYS,

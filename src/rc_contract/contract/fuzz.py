@@ -27,9 +27,9 @@ from rc_contract.contract.checks import (
     check_no_token,
 )
 from rc_contract.contract.document import fuzz_document
+from rc_contract.errors import NotSent
 from rc_contract.outcomes import NotSentSkip
-from rc_contract.target.answers import question
-from rc_contract.target.budget import NotSent
+from rc_contract.questions import question
 
 if TYPE_CHECKING:
     from rc_contract.contract.views import FuzzingRun

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rc_contract.contract import Expectation, LoadedDocument, leaks
+from rc_contract import leaks
+from rc_contract.contract import Expectation, LoadedDocument
 
 # The visitor key the contract forbids (VI-TOKEN-ABSENT, docs, from 8.5.0).
 FORBIDDEN_VISITOR_KEYS = frozenset({"token"})

@@ -9,45 +9,24 @@ only the account that registered it can derive (``ledger.visitor_token``).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from rc_contract.configuration.paths import ENDPOINT
-from rc_contract.configuration.settings import SETTINGS, ConfigError, Settings, resolve
+from rc_contract.configuration.settings import Settings
 from rc_contract.exit_codes import ExitCode
+from rc_contract.live.probe import login, logout
+from rc_contract.live.redact import Redactor
+from rc_contract.live.reference_process import TargetError
+from rc_contract.live.session import Pacer, RCSession, Recorder, TransportError, json_object
 from rc_contract.objects.ledger import REMOVED, Ledger, LedgerEntry, account_check, visitor_token
 from rc_contract.objects.visitors_and_users import VISITOR_PATH
-from rc_contract.target.probe import login, logout
-from rc_contract.target.redact import Redactor
-from rc_contract.target.reference_process import TargetError
-from rc_contract.target.session import Pacer, RCSession, Recorder, TransportError, json_object
 
 
 class SweepProblem(Exception):
     """An outstanding object the sweep could not remove."""
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="rc-contract sweep",
-        description="Remove the objects an interrupted run left behind (from the ledger).",
-    )
-    for setting in SETTINGS.values():
-        parser.add_argument(setting.option, dest=setting.env, default=None, help=setting.help)
-    return parser
-
-
-def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:
-    args = vars(_parser().parse_args(argv))
-    try:
-        settings = resolve(args)
-    except ConfigError as exc:
-        sys.stderr.write(f"rc-contract sweep: cannot start: {exc}\n")
-        return ExitCode.CANNOT_START
-    return Sweep(settings, out).run()
 
 
 class Sweep:

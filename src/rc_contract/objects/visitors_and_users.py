@@ -13,7 +13,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from rc_contract.objects.interrupts import CleanupStopped
+from rc_contract.live.interrupts import CleanupStopped
+from rc_contract.live.redact import Redactor
+from rc_contract.live.session import RCSession, TransportError, json_object
 from rc_contract.objects.ledger import (
     CREATED,
     PLANNED,
@@ -23,8 +25,6 @@ from rc_contract.objects.ledger import (
     account_check,
     visitor_token,
 )
-from rc_contract.target.redact import Redactor
-from rc_contract.target.session import RCSession, TransportError, json_object
 
 VISITOR_PATH = "/api/v1/livechat/visitor"
 

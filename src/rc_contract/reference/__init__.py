@@ -1,29 +1,12 @@
 """The bundled reference server: a Rocket.Chat look-alike for visitors.info on loopback.
 
-Its faults prove the suite can fail (proof.py runs the suite once per fault)."""
+It stands apart from the suite: it imports none of it but the bottom modules and the
+bundled contract's document, which it serves. Its faults prove the suite can fail
+(``rc-contract prove``, commands/prove.py). Its public face is what the suite may use:
+the launcher, the CI accounts' names and the seeded visitor; the rest is its own.
+"""
 
-from .cli import serve_main
-from .faults import Fault, FaultSet, UnknownFaultError, catalogue, faults_from_env
 from .server import ReferenceServer
-from .state import SEEDED_EXTERNAL_IDS_VISITOR_ID
-from .variants import UnknownVariantError, Variant, VariantSet, variants_from_env
-from .versions import DEFAULT_VERSION, Profile, resolve, supported_versions
+from .state import CI_AGENT, CI_PLAIN, SEEDED_EXTERNAL_IDS_VISITOR_ID
 
-__all__ = [
-    "DEFAULT_VERSION",
-    "SEEDED_EXTERNAL_IDS_VISITOR_ID",
-    "Fault",
-    "FaultSet",
-    "Profile",
-    "ReferenceServer",
-    "UnknownFaultError",
-    "UnknownVariantError",
-    "Variant",
-    "VariantSet",
-    "catalogue",
-    "faults_from_env",
-    "resolve",
-    "serve_main",
-    "supported_versions",
-    "variants_from_env",
-]
+__all__ = ["CI_AGENT", "CI_PLAIN", "SEEDED_EXTERNAL_IDS_VISITOR_ID", "ReferenceServer"]

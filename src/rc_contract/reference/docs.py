@@ -18,13 +18,14 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from rc_contract.configuration.paths import ENDPOINT
 from rc_contract.contract.server_document import SECURITY_SCHEMES, served_document
 
 from .validate import VISITORS_INFO
 from .versions import Profile
+from .wire import VISITORS_INFO as VISITORS_INFO_ROUTE
 from .wire import Request
 
+ENDPOINT = VISITORS_INFO_ROUTE.split(" ", 1)[1]
 MISSING_DOCUMENTATION = "Missing Documentation"
 LEGACY_OPERATION: dict[str, Any] = {
     "responses": {

@@ -22,6 +22,9 @@ from .versions import Profile
 
 # The visitor an omnichannel app linked to WhatsApp; fixed so callers can find it.
 SEEDED_EXTERNAL_IDS_VISITOR_ID = "6650d1c0ffee0ddba11c0de5"
+# The accounts of a CI job on a limited server (`serve --ci-accounts-password`), which a run
+# started with RC_REFERENCE_LIMITER logs in with.
+CI_AGENT, CI_PLAIN = "ci-agent", "ci-plain"
 
 SEEDED_EXTERNAL_IDS: list[dict[str, Any]] = [
     {

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rc_contract.contract.releases import load_releases
-from rc_contract.contract.versions import RCVersion, VersionError, VersionRange
+from rc_contract.releases import emulated
+from rc_contract.versions import VersionRange
 
 # Behaviour -> the versions that have it.
 BEHAVIOURS: dict[str, VersionRange] = {
@@ -38,13 +38,6 @@ BEHAVIOURS: dict[str, VersionRange] = {
     }.items()
 }
 
-# What a bare line means ("8.5"): its newest patch, except the historical lines,
-# which mean their last patch whose token behaviour is known (docs/rocketchat-behaviour.md#token-by-version).
-LINE_DEFAULTS: dict[tuple[int, int], str] = {(8, 3): "8.3.3", (8, 4): "8.4.1"}
-# The versions `rc-contract serve --help` names: every line in support at its newest
-# patch, the historical lines and a release candidate (any other known version works too).
-FEATURED = ("8.3.3", "8.4.1", "8.5.5", "8.6.4", "8.7.1", "8.8.2", "8.9.0", "9.0.0-rc.3", "9.0.0")
-
 DEFAULT_VERSION = "9.0.0"
 
 
@@ -67,41 +60,8 @@ class Profile:
         return f"{major}.{minor}"
 
 
-def supported_versions() -> list[str]:
-    """Human-readable list for help and error messages."""
-    later = [
-        f"{line.name}.0-rc.{line.release_candidates[0]}..rc.{line.release_candidates[1]}"
-        for line in load_releases().beyond
-        if line.release_candidates
-    ]
-    return [*FEATURED[:-2], "9.0.0-rc.1..rc.8", FEATURED[-1], *later]
-
-
-def emulated_versions() -> list[RCVersion]:
-    releases = load_releases()
-    # A later line's release candidates too: a run judges them by the newest contract.
-    return releases.known() + [v for line in releases.beyond for v in line.versions]
-
-
-def _unsupported(version: str) -> ValueError:
-    return ValueError(
-        f"unsupported Rocket.Chat version {version!r}; supported: "
-        f"{', '.join(supported_versions())}, or any earlier patch of those lines"
-    )
-
-
 def resolve(version: str) -> Profile:
     """Turn a version string (full, or a MAJOR.MINOR line) into a Profile."""
-    try:
-        parsed = RCVersion.parse(version)
-    except VersionError:
-        raise _unsupported(version) from None
-    if not parsed.exact:
-        line = load_releases().line(parsed)
-        if line is None or line.newest_patch is None:
-            raise _unsupported(version)
-        parsed = RCVersion.parse(LINE_DEFAULTS.get(parsed.line, str(line.newest_patch)))
-    if parsed not in emulated_versions():
-        raise _unsupported(version)
+    parsed = emulated(version)
     has = {name: versions.contains(parsed) for name, versions in BEHAVIOURS.items()}
     return Profile(version=str(parsed), **has)

@@ -16,10 +16,8 @@ off, could not start; ``--accept-incomplete`` compares what such a run judged).
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +25,9 @@ from typing import Any
 from rc_contract.contract import Catalogue, load_catalogue
 from rc_contract.contract.judge import FORBIDDEN_VISITOR_KEYS
 from rc_contract.contract.server_document import differences
-from rc_contract.contract.versions import RCVersion, VersionError
 from rc_contract.exit_codes import ExitCode
 from rc_contract.reports.observations import OBSERVATIONS_JSON, SCHEMA_VERSION
+from rc_contract.versions import RCVersion, VersionError
 
 COMPARE_MD = "compare.md"
 COMPARE_JSON = "compare.json"
@@ -505,39 +503,3 @@ def markdown(result: dict[str, Any]) -> str:
     if result["caveats"]:
         lines += ["", "Caveats:", *[f"- {note}" for note in result["caveats"]]]
     return "\n".join(lines) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="rc-contract compare",
-        description="What changed for visitors.info between two runs (e.g. before and after an "
-                    "upgrade). Exit 1 when something breaking changed.",
-    )
-    parser.add_argument("before", type=Path, help="report directory (or its summary.json) of the earlier run")
-    parser.add_argument("after", type=Path, help="report directory (or its summary.json) of the later run")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
-    parser.add_argument("--output", type=Path, metavar="DIR",
-                        help=f"also write {COMPARE_MD} and {COMPARE_JSON} to DIR")
-    parser.add_argument(ACCEPT_INCOMPLETE, action="store_true",
-                        help="compare runs that did not finish (interrupted, broke off) too")
-    args = parser.parse_args(argv)
-    try:
-        before, after = load(args.before), load(args.after)
-        if not args.accept_incomplete:
-            check_finished(args.before)
-            check_finished(args.after)
-    except CompareError as exc:
-        sys.stderr.write(f"rc-contract compare: {exc}\n")
-        return ExitCode.UNREADABLE
-    result = compare(before, after, before_source=args.before, after_source=args.after)
-    text_md, text_json = markdown(result), json.dumps(result, indent=2) + "\n"
-    if args.output:
-        args.output.mkdir(parents=True, exist_ok=True)
-        (args.output / COMPARE_MD).write_text(text_md, "utf-8")
-        (args.output / COMPARE_JSON).write_text(text_json, "utf-8")
-    sys.stdout.write(text_json if args.json else text_md)
-    return ExitCode.BREAKING if result["breaking"] else ExitCode.OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -18,9 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 from rc_contract import __version__
 from rc_contract.configuration.paths import ENDPOINT
 from rc_contract.contract.judge import json_type
+from rc_contract.live.session import RATE_LIMIT_STATUS, Exchange
 from rc_contract.reports.outcomes import TestOutcome
 from rc_contract.run import Run
-from rc_contract.target.session import RATE_LIMIT_STATUS, Exchange
 
 OBSERVATIONS_JSON = "observations.json"
 SCHEMA_VERSION = 1

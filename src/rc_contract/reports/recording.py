@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from rc_contract.contract.judge import NotJudged
+from rc_contract.errors import TransportError
 from rc_contract.outcomes import NotJudgedSkip, OutcomeSkip
 from rc_contract.reports.failure import Detail
 from rc_contract.reports.outcomes import ERROR, FAILED, PASSED, SKIPPED, TestOutcome
 from rc_contract.run import Run
-from rc_contract.target.session import TransportError
 
 # The detail failure.describe builds for a failed case, kept on its report.
 DETAIL_ATTRIBUTE = "_rc_detail"

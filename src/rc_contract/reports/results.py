@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from rc_contract.exit_codes import ExitCode
-from rc_contract.objects import interrupts
+from rc_contract.live import interrupts
 from rc_contract.reports import summary
 from rc_contract.reports.failure import Detail
 from rc_contract.reports.outcomes import ERROR, FAILED, PASSED, TestOutcome, not_judged

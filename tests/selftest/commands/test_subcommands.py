@@ -10,14 +10,14 @@ import sys
 
 from rc_contract.configuration.paths import BUNDLED_DOCUMENT, project_root, spec_dir
 from rc_contract.reference import ReferenceServer
-from rc_contract.reference.versions import supported_versions
+from rc_contract.releases import supported_versions
 
 from ..helpers import assert_cannot_start
 from ..servers import ADMIN_PASSWORD, Tripwire, run_to_end, start_suite, suite_env
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rc_contract.cli", *args], cwd=project_root(),
+    return subprocess.run([sys.executable, "-m", "rc_contract", *args], cwd=project_root(),
                           capture_output=True, text=True, timeout=60)
 
 

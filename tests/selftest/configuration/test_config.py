@@ -3,7 +3,7 @@
 import pytest
 
 from rc_contract.configuration.settings import SETTINGS, ConfigError, resolve
-from rc_contract.contract.versions import RCVersion, VersionRange
+from rc_contract.versions import RCVersion, VersionRange
 
 LIVE = {"RC_URL": "https://chat.example.com", "RC_USER": "ci", "RC_PASSWORD": "pw-secret-1"}
 

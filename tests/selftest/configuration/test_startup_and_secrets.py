@@ -18,7 +18,7 @@ import pytest
 
 from rc_contract.configuration.settings import ConfigError, resolve
 from rc_contract.contract.judge import Foreign
-from rc_contract.contract.leaks import Secret
+from rc_contract.leaks import Secret
 from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
 
 from ..helpers import assert_cannot_start, assert_nothing_left

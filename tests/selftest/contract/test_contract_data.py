@@ -15,8 +15,8 @@ from rc_contract.contract import load_bundled, load_catalogue, load_document
 from rc_contract.contract.catalogue import parse_catalogue
 from rc_contract.contract.document import DOCS_JSON, fuzz_document, strict_ok_schema
 from rc_contract.contract.patches import load_registry
-from rc_contract.contract.releases import UnsupportedVersion, load_releases
-from rc_contract.contract.versions import RCVersion
+from rc_contract.releases import UnsupportedVersion, load_releases
+from rc_contract.versions import RCVersion
 
 ROOT = project_root()
 SHARED = ROOT.parent / "shared"

@@ -11,13 +11,13 @@ from urllib.parse import quote
 
 import pytest
 
-from rc_contract.contract import leaks
+from rc_contract import leaks
 from rc_contract.contract.checks import Answer, check_no_token
 from rc_contract.contract.judge import Foreign
 from rc_contract.contract.near_misses import NEAR_MISSES, expand, placeholders
+from rc_contract.live.redact import Redactor
+from rc_contract.live.session import Exchange
 from rc_contract.reports import failure
-from rc_contract.target.redact import Redactor
-from rc_contract.target.session import Exchange
 
 TOKEN = "rcct" + "0123456789abcdef0123456789ab"
 OTHER = "rcct" + "fedcba9876543210fedcba987654"

@@ -20,9 +20,9 @@ from rc_contract.configuration.settings import ConfigError, resolve
 from rc_contract.contract import load_bundled, load_catalogue
 from rc_contract.contract.checks import Answer, check_exact_body, swept
 from rc_contract.contract.judge import Foreign, Notices, NotJudged
-from rc_contract.contract.versions import RCVersion
+from rc_contract.live.session import Exchange, Recorder
 from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
-from rc_contract.target.session import Exchange, Recorder
+from rc_contract.versions import RCVersion
 
 from ..helpers import assert_cannot_start, assert_nothing_left
 from ..servers import (

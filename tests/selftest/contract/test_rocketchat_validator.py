@@ -38,8 +38,8 @@ from hypothesis import strategies as st
 from rc_contract.configuration.paths import project_root
 from rc_contract.contract import fuzz, load_bundled
 from rc_contract.contract.catalogue import DEFAULT_CASE, load_catalogue
-from rc_contract.contract.versions import RCVersion
 from rc_contract.reference import ReferenceServer
+from rc_contract.versions import RCVersion
 
 from ..runner import run_suite
 

@@ -4,6 +4,7 @@ as a failure, and `rc-contract compare` lists how the document changed between r
 
 import json
 
+from rc_contract.commands.compare import main as compare_main
 from rc_contract.contract import load_bundled
 from rc_contract.contract.server_document import (
     differences,
@@ -15,7 +16,6 @@ from rc_contract.contract.server_document import (
 from rc_contract.reference import ReferenceServer
 from rc_contract.reference.docs import LEGACY_OPERATION
 from rc_contract.reference.wire import DOCS
-from rc_contract.reports.compare import main as compare_main
 
 from ..runner import run_suite
 

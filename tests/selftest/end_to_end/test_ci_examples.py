@@ -27,14 +27,14 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import yaml
 
-from rc_contract import cli
+from rc_contract.commands import compare as cmp
+from rc_contract.commands import main as cli
 from rc_contract.configuration.paths import project_root
 from rc_contract.configuration.settings import SETTINGS
-from rc_contract.contract.releases import load_releases
-from rc_contract.contract.versions import RCVersion
 from rc_contract.exit_codes import ExitCode
 from rc_contract.reference import ReferenceServer
-from rc_contract.reports import compare as cmp
+from rc_contract.releases import load_releases
+from rc_contract.versions import RCVersion
 
 from ..helpers import assert_nothing_left
 from ..runner import run_suite

@@ -9,9 +9,10 @@ from collections import Counter
 
 import pytest
 
+from rc_contract.commands import prove as proof
 from rc_contract.configuration.paths import project_root
 from rc_contract.contract import load_catalogue
-from rc_contract.reference import catalogue, proof
+from rc_contract.reference.faults import catalogue
 
 CONTRACT_FAULTS = [f for f in catalogue().values() if f.kind == "contract"]
 

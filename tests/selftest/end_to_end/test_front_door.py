@@ -43,7 +43,7 @@ def _env(report_dir: Path, **settings: str) -> dict[str, str]:
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rc_contract.cli", "run", *args],
+    return subprocess.run([sys.executable, "-m", "rc_contract", "run", *args],
                           cwd=project_root(), env=env, capture_output=True, text=True, timeout=180)
 
 
@@ -94,7 +94,7 @@ def test_a_selection_that_judges_nothing_is_never_green(tmp_path):
 def test_the_suite_version():
     from rc_contract import __version__
 
-    result = subprocess.run([sys.executable, "-m", "rc_contract.cli", "--version"],
+    result = subprocess.run([sys.executable, "-m", "rc_contract", "--version"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith(f"rc-contract {__version__}\n")
 
@@ -124,7 +124,7 @@ def _under_pty(env: dict[str, str], columns: int) -> tuple[int, str]:
     """The run under a pseudo-terminal of ``columns`` columns: exit code and raw output."""
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
-    process = subprocess.Popen([sys.executable, "-m", "rc_contract.cli", "run"],
+    process = subprocess.Popen([sys.executable, "-m", "rc_contract", "run"],
                                cwd=project_root(), env=env, stdin=follower, stdout=follower,
                                stderr=follower, close_fds=True)
     os.close(follower)

@@ -196,7 +196,7 @@ def test_a_later_release_candidate_served_on_its_own_passes_with_the_newer_line_
     import sys
 
     serve = subprocess.Popen(
-        [sys.executable, "-m", "rc_contract.cli", "serve", "--version", "9.1.0-rc.5",
+        [sys.executable, "-m", "rc_contract", "serve", "--version", "9.1.0-rc.5",
          "--port", "0", "--admin-password", PASSWORD],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

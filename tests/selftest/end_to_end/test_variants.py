@@ -84,11 +84,11 @@ def test_serve_lists_and_checks_variants():
     import subprocess
     import sys
 
-    listed = subprocess.run([sys.executable, "-m", "rc_contract.cli", "serve", "--list-variants"],
+    listed = subprocess.run([sys.executable, "-m", "rc_contract", "serve", "--list-variants"],
                             capture_output=True, text=True, timeout=60)
     assert listed.returncode == 0
     assert [line.split()[0] for line in listed.stdout.splitlines()] == VARIANTS
-    bad = subprocess.run([sys.executable, "-m", "rc_contract.cli", "serve", "--port", "0",
+    bad = subprocess.run([sys.executable, "-m", "rc_contract", "serve", "--port", "0",
                           "--variant", "no-such-variant"], capture_output=True, text=True,
                          timeout=60)
     assert bad.returncode == 2 and "unknown variant(s): no-such-variant" in bad.stderr

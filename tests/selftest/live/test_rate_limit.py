@@ -20,18 +20,18 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
-from rc_contract.reference.wire import Headers, Request, Response
-from rc_contract.target.budget import (
+from rc_contract.live.budget import (
     COVERAGE_CASES,
     TEARDOWN_RESERVE_S,
     BudgetTooSmall,
     Window,
     plan_budget,
 )
-from rc_contract.target.progress import Progress
-from rc_contract.target.ratelimit import plan_rate_limit
-from rc_contract.target.session import Pacer, RateLimitedError, RCSession, Recorder
+from rc_contract.live.progress import Progress
+from rc_contract.live.ratelimit import plan_rate_limit
+from rc_contract.live.session import Pacer, RateLimitedError, RCSession, Recorder
+from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
+from rc_contract.reference.wire import Headers, Request, Response
 
 from ..helpers import assert_cannot_start
 from ..servers import (

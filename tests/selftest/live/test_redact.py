@@ -2,7 +2,7 @@
 
 import json
 
-from rc_contract.target.redact import MASK, Redactor
+from rc_contract.live.redact import MASK, Redactor
 
 
 def test_known_values_are_masked_everywhere():

@@ -18,16 +18,11 @@ from typing import Any
 import pytest
 import requests
 
-from rc_contract.reference import (
-    SEEDED_EXTERNAL_IDS_VISITOR_ID,
-    FaultSet,
-    ReferenceServer,
-    UnknownFaultError,
-    catalogue,
-    faults_from_env,
-    resolve,
-)
+from rc_contract.configuration.settings import names
+from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
+from rc_contract.reference.faults import FaultSet, UnknownFaultError, catalogue, check_names
 from rc_contract.reference.query import QueryError, parse
+from rc_contract.reference.versions import resolve
 from rc_contract.reference.wire import Headers, Request
 
 # The historical lines, the oldest and newest line in support, and 9.0's release
@@ -666,11 +661,9 @@ def test_catalogue_matches_behaviours() -> None:
 def test_unknown_faults_are_refused() -> None:
     with pytest.raises(UnknownFaultError, match=r"valid faults: .*ok-ts-epoch"):
         ReferenceServer(faults=["ok-ts-epoch", "nope"])
-    assert faults_from_env({"RC_REFERENCE_FAULTS": " ok-ts-epoch, info-404 ,"}) == (
-        "ok-ts-epoch",
-        "info-404",
-    )
-    assert faults_from_env({}) == ()
+    # RC_REFERENCE_FAULTS as `rc-contract serve` and a run read it (one parser, in settings).
+    assert check_names(names(" ok-ts-epoch, info-404 ,")) == ("ok-ts-epoch", "info-404")
+    assert names(None) == ()
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""The Rocket.Chat versions the suite knows (spec/versions.yaml) and how a server's
-version maps to the contract it is judged by."""
+"""The Rocket.Chat versions the suite knows (spec/versions.yaml), how a server's version maps
+to the contract it is judged by, and which of them the bundled reference server emulates."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from rc_contract.configuration.paths import spec_dir
-from rc_contract.contract.versions import RCVersion
+from rc_contract.versions import RCVersion, VersionError
 
 
 class UnsupportedVersion(ValueError):
@@ -123,3 +123,51 @@ def parse_releases(raw: dict[str, Any]) -> Releases:
 @cache
 def load_releases() -> Releases:
     return parse_releases(yaml.safe_load((spec_dir() / "versions.yaml").read_text("utf-8")))
+
+
+# What a bare line means ("8.5"): its newest patch, except the historical lines,
+# which mean their last patch whose token behaviour is known (docs/rocketchat-behaviour.md#token-by-version).
+LINE_DEFAULTS: dict[tuple[int, int], str] = {(8, 3): "8.3.3", (8, 4): "8.4.1"}
+# The versions `rc-contract serve --help` names: every line in support at its newest
+# patch, the historical lines and a release candidate (any other known version works too).
+FEATURED = ("8.3.3", "8.4.1", "8.5.5", "8.6.4", "8.7.1", "8.8.2", "8.9.0", "9.0.0-rc.3", "9.0.0")
+
+
+def supported_versions() -> list[str]:
+    """Human-readable list for help and error messages."""
+    later = [
+        f"{line.name}.0-rc.{line.release_candidates[0]}..rc.{line.release_candidates[1]}"
+        for line in load_releases().beyond
+        if line.release_candidates
+    ]
+    return [*FEATURED[:-2], "9.0.0-rc.1..rc.8", FEATURED[-1], *later]
+
+
+def emulated_versions() -> list[RCVersion]:
+    releases = load_releases()
+    # A later line's release candidates too: a run judges them by the newest contract.
+    return releases.known() + [v for line in releases.beyond for v in line.versions]
+
+
+def _unsupported(version: str) -> ValueError:
+    return ValueError(
+        f"unsupported Rocket.Chat version {version!r}; supported: "
+        f"{', '.join(supported_versions())}, or any earlier patch of those lines"
+    )
+
+
+def emulated(version: str) -> RCVersion:
+    """The version the bundled reference server emulates for ``version`` (full, or a
+    MAJOR.MINOR line); ValueError naming the supported ones otherwise."""
+    try:
+        parsed = RCVersion.parse(version)
+    except VersionError:
+        raise _unsupported(version) from None
+    if not parsed.exact:
+        line = load_releases().line(parsed)
+        if line is None or line.newest_patch is None:
+            raise _unsupported(version)
+        parsed = RCVersion.parse(LINE_DEFAULTS.get(parsed.line, str(line.newest_patch)))
+    if parsed not in emulated_versions():
+        raise _unsupported(version)
+    return parsed

@@ -1,8 +1,5 @@
-"""``rc-contract``: run the suite, serve the reference server, and the tools around them.
-
-    rc-contract [run] [PYTEST ARGS...]   the contract suite (tests/contract)
-    rc-contract serve [--version V] ...  the bundled reference server on its own
-"""
+"""``rc-contract run``: the contract suite (tests/contract) under pytest, with the suite's
+plugin, from whatever directory it is called in."""
 
 from __future__ import annotations
 
@@ -11,25 +8,6 @@ import sys
 from pathlib import Path
 
 from rc_contract.exit_codes import ExitCode
-
-USAGE = """usage: rc-contract [run] [options...]
-       rc-contract --version
-       rc-contract serve [--version V] [--port P] [--admin-password PW] [--fault NAME]...
-       rc-contract prove [--workers N] [--fault NAME]...
-       rc-contract sweep [--rc-url URL] [--rc-report-dir DIR] ...
-       rc-contract compare BEFORE AFTER [--json] [--output DIR]
-
-  run     run the contract suite (default); `rc-contract run --help` lists its options
-  serve   start the bundled reference Rocket.Chat server on 127.0.0.1
-  sweep   remove what an earlier crashed or killed run left on RC_URL's server
-          (from RC_REPORT_DIR/ledger.jsonl; same account as that run)
-  prove   run the suite once per fault of the reference server: the mutation score
-  compare what changed between two runs' reports (e.g. before and after an upgrade);
-          exit 1 when something breaking changed
-
-Exit codes of a run: 0 every clause holds, 1 a clause failed, 2 interrupted,
-3 the run broke off (the server stopped answering), 4 the run could not start.
-"""
 
 RUN_EXAMPLES = """
   --debug             pytest's own terminal: paths, tracebacks, locals (also -v)
@@ -65,8 +43,7 @@ def version_text() -> str:
 
     from rc_contract import __version__
     from rc_contract.configuration.paths import BUNDLED_DOCUMENT, spec_dir
-    from rc_contract.contract.releases import load_releases
-    from rc_contract.reference.versions import supported_versions
+    from rc_contract.releases import load_releases, supported_versions
 
     spec = spec_dir() / BUNDLED_DOCUMENT
     digest = hashlib.sha256(spec.read_bytes()).hexdigest() if spec.is_file() else "not found"
@@ -119,7 +96,7 @@ def run_suite(args: list[str]) -> int:
     from rc_contract.configuration.startup import preload_plugin_packages
 
     preload_plugin_packages(command)  # before pytest's rewrite hook: see startup.py
-    from rc_contract.objects import interrupts
+    from rc_contract.live import interrupts
     from rc_contract.run import OpenRuns
 
     open_runs = OpenRuns()  # the plugin registers its run here (plugin.open_runs_of)
@@ -229,48 +206,3 @@ def _cache_hypothesis_data() -> None:
     if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
         os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(cache / "rc-contract" / "hypothesis")
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    command = args[0] if args and not args[0].startswith("-") else "run"
-    if args and args[0] in ("-h", "--help", "help"):
-        sys.stdout.write(USAGE)
-        return 0
-    if args and args[0] in ("-V", "--version"):
-        if len(args) > 1:
-            sys.stderr.write(f"rc-contract: --version takes no argument; for the version the "
-                             f"bundled reference server emulates: rc-contract run "
-                             f"--rc-reference-version {args[1]}\n")
-            return ExitCode.CANNOT_START
-        sys.stdout.write(version_text())
-        return 0
-    if command == "run":
-        from rc_contract.objects import interrupts
-
-        interrupts.install()  # first of all: a signal during start-up is handled too
-    rest = args[1:] if args and args[0] == command else args
-    if command == "run":
-        return run_suite(rest)
-    if command == "prove":
-        from rc_contract.reference.proof import main as prove_main
-
-        return prove_main(rest)
-    if command == "compare":
-        from rc_contract.reports.compare import main as compare_main
-
-        return compare_main(rest)
-    if command == "sweep":
-        from rc_contract.objects.sweep import main as sweep_main
-
-        return sweep_main(rest)
-    if command == "serve":
-        from rc_contract.reference import serve_main
-
-        return serve_main(rest)
-    sys.stderr.write(f"rc-contract: unknown command {command!r}; see rc-contract --help\n")
-    return ExitCode.CANNOT_START
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rc_contract.errors import ServerGone
+
 PROBE_PATH = "/api/info"
 PROBES = 2  # with the failed request: three failures in a row (one when a probe times out)
 PROBE_TIMEOUT_S = 3.0
@@ -59,8 +61,6 @@ class Breaker:
 
     def check(self) -> None:
         if self.broken is not None:
-            from rc_contract.target.session import ServerGone
-
             raise ServerGone(f"not sent: the server stopped answering ({self.broken.sentence()})")
 
     def no_answer(self, request: str, reason: str, probe: Callable[[], str | None]) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rc_contract.configuration.paths import project_root
 from rc_contract.exit_codes import ExitCode
-from rc_contract.reference.versions import FEATURED
+from rc_contract.releases import FEATURED
 
 # Every line in support at its newest patch, the historical lines, 9.0's release candidate.
 CLEAN_VERSIONS = FEATURED
@@ -60,7 +60,7 @@ def _run(item: ProofRun, fuzz_examples: int) -> ProofRun:
             env["RC_REFERENCE_FAULTS"] = item.name
         started = time.monotonic()
         process = subprocess.run(
-            [sys.executable, "-m", "rc_contract.cli", "run", "-q", "-p", "no:html",
+            [sys.executable, "-m", "rc_contract", "run", "-q", "-p", "no:html",
              "--junitxml", os.devnull],
             cwd=project_root(), env=env, capture_output=True, text=True, timeout=600,
         )
@@ -76,7 +76,7 @@ def _run(item: ProofRun, fuzz_examples: int) -> ProofRun:
 
 
 def plan(faults: list[str] | None = None, versions: tuple[str, ...] = CLEAN_VERSIONS) -> list[ProofRun]:
-    from rc_contract.reference import catalogue
+    from rc_contract.reference.faults import catalogue
 
     runs = [ProofRun(f"clean-{v}", v, []) for v in versions]
     for fault in catalogue().values():
@@ -154,7 +154,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--report-dir", default=os.environ.get("RC_REPORT_DIR", "reports"))
     args = parser.parse_args(argv)
     if args.fault:
-        from rc_contract.reference import catalogue
+        from rc_contract.reference.faults import catalogue
 
         known = sorted(f.name for f in catalogue().values() if f.kind == "contract")
         unknown = [name for name in args.fault if name not in known]

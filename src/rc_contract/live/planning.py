@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 import pytest
 
+from rc_contract.live.budget import COVERAGE_CASES, Budget, Window
 from rc_contract.outcomes import NotSentSkip
-from rc_contract.target.budget import COVERAGE_CASES, Budget, Window
 
 # Refused before the limiter counts them (auth, then permission, then rate limit)...
 _BEFORE_THE_LIMITER = {"VI-AUTH-401", "VI-PERM-403"}

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from rc_contract.objects import interrupts
-from rc_contract.target.breaker import PROBE_PATH, PROBE_TIMEOUT_S, Breaker
-from rc_contract.target.budget import NotSent
+from rc_contract.errors import NotSent, TransportError
+from rc_contract.live import interrupts
+from rc_contract.live.breaker import PROBE_PATH, PROBE_TIMEOUT_S, Breaker
 
 RATE_LIMIT_STATUS = 429
 MAX_RATE_LIMIT_RETRIES = 5
@@ -30,14 +30,6 @@ _WAIT_SECONDS = re.compile(r"wait (\d+) seconds")
 # Anchored at the end only: RC_URL may carry a path prefix (a proxy at /chat).
 _VISITOR_BY_TOKEN = re.compile(r"^(.*/api/v1/livechat/visitor)/[^/]+$")
 _MAX_DESCRIBED_QUERY = 120
-
-
-class TransportError(Exception):
-    """The server could not be reached or did not answer: an error of the run."""
-
-
-class ServerGone(TransportError):
-    """The server stopped answering (or answers 5xx to everything): the run breaks off."""
 
 
 class RateLimitedError(TransportError):

@@ -1,4 +1,4 @@
-"""Command line for the reference server (`python -m rc_contract.reference`)."""
+"""Command line for the reference server (`rc-contract serve`, `python -m rc_contract.reference`)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,18 @@ import threading
 from types import FrameType
 from typing import NoReturn
 
-from .faults import UnknownFaultError, check_names, faults_from_env
-from .ratelimit import DEFAULT_CALLS, DEFAULT_WINDOW_MS
-from .server import ReferenceServer
-from .state import SEEDED_EXTERNAL_IDS_VISITOR_ID
-from .variants import check_names as check_variants
-from .variants import variants_from_env
-from .versions import DEFAULT_VERSION, supported_versions
+from rc_contract.configuration.settings import ConfigError, names, reference_limiter
+from rc_contract.reference.faults import UnknownFaultError, check_names
+from rc_contract.reference.ratelimit import DEFAULT_CALLS, DEFAULT_WINDOW_MS
+from rc_contract.reference.server import ReferenceServer
+from rc_contract.reference.state import CI_AGENT, CI_PLAIN, SEEDED_EXTERNAL_IDS_VISITOR_ID
+from rc_contract.reference.variants import check_names as check_variants
+from rc_contract.reference.versions import DEFAULT_VERSION
+from rc_contract.releases import supported_versions
 
 PROG = "rc-contract serve"
 LIMITER_ENV = "RC_REFERENCE_LIMITER"
-AFTER_PERMISSION = "after-permission"  # Rocket.Chat's order
 BEFORE_PERMISSION = "before-permission"  # PR #41970's order
-CI_AGENT, CI_PLAIN = "ci-agent", "ci-plain"
 DEFAULT_PORT = 3000  # Rocket.Chat's own default
 
 
@@ -105,22 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def limiter_from_env() -> tuple[bool, bool]:
-    """(rate limit on, limiter first) from RC_REFERENCE_LIMITER: off, on or before-permission."""
-    value = os.environ.get(LIMITER_ENV, "").strip().lower()
-    if value in ("", "off"):
-        return False, False
-    if value in ("on", AFTER_PERMISSION):
-        return True, False
-    if value == BEFORE_PERMISSION:
-        return True, True
-    raise ValueError(
-        f"{LIMITER_ENV}={value!r} is not one of off, on ({AFTER_PERMISSION}), {BEFORE_PERMISSION}"
-    )
-
-
 def _print_catalogue() -> None:
-    from .faults import catalogue
+    from rc_contract.reference.faults import catalogue
 
     for fault in catalogue().values():
         clauses = ",".join(fault.clauses) or f"({fault.kind})"
@@ -128,7 +113,7 @@ def _print_catalogue() -> None:
 
 
 def _print_variants() -> None:
-    from .variants import catalogue
+    from rc_contract.reference.variants import catalogue
 
     for variant in catalogue().values():
         print(f"{variant.name:26} {variant.description}")
@@ -144,9 +129,10 @@ def serve_main(argv: list[str] | None = None) -> int:
         _print_variants()
         return 0
     try:
-        faults = check_names([*faults_from_env(), *args.fault])
-        variants = check_variants([*variants_from_env(), *args.variant])
-        env_limit, env_first = limiter_from_env()
+        faults = check_names([*names(os.environ.get("RC_REFERENCE_FAULTS")), *args.fault])
+        variants = check_variants([*names(os.environ.get("RC_REFERENCE_VARIANTS")), *args.variant])
+        env_limiter = reference_limiter(os.environ.get(LIMITER_ENV))
+        env_limit, env_first = env_limiter != "off", env_limiter == BEFORE_PERMISSION
         limiter_first = args.limiter_first or env_first
         server = ReferenceServer(
             version=args.version,
@@ -165,7 +151,7 @@ def serve_main(argv: list[str] | None = None) -> int:
                                                 args.ci_accounts_password, [role])
                 user.seeded = True
         url = server.start()
-    except UnknownFaultError as error:
+    except (UnknownFaultError, ConfigError) as error:
         return _fail(str(error))
     except ValueError as error:
         return _fail(str(error))

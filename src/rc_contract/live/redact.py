@@ -11,7 +11,7 @@ import re
 import threading
 from typing import Any
 
-from rc_contract.contract import leaks
+from rc_contract import leaks
 
 MASK = "[REDACTED]"
 # Values this long are also masked in their encoded forms (leaks.forms).

@@ -13,26 +13,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from rc_contract.target.session import Exchange
-
-# The request headers visitors.info reads; the rest (User-Agent, Schemathesis' case id)
-# do not change the question.
-QUESTION_HEADERS = ("x-user-id", "x-auth-token")
-
-Question = tuple[str, str, tuple[tuple[str, str], ...]]
-
-
-def question(method: str, url: str, params: Any, headers: dict[str, str] | None) -> Question:
-    """The request as the server sees it: method, URL with its query as sent, credentials."""
-    if params:
-        url = requests.Request(method, url, params=params).prepare().url or url
-    asked = {k.lower(): v for k, v in (headers or {}).items() if k.lower() in QUESTION_HEADERS}
-    return method.upper(), url, tuple(sorted(asked.items()))
+from rc_contract.live.session import Exchange
+from rc_contract.questions import Question
 
 
 @dataclass

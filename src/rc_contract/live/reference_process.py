@@ -11,7 +11,7 @@ import sys
 import threading
 from dataclasses import dataclass
 
-from rc_contract.contract.versions import RCVersion
+from rc_contract.versions import RCVersion
 
 START_TIMEOUT_S = 20.0
 

@@ -8,9 +8,9 @@ from typing import Any
 import requests
 
 from rc_contract.configuration.settings import Credentials
-from rc_contract.contract.versions import RCVersion, VersionError
-from rc_contract.target.reference_process import TargetError
-from rc_contract.target.session import RCSession
+from rc_contract.live.reference_process import TargetError
+from rc_contract.live.session import RCSession
+from rc_contract.versions import RCVersion, VersionError
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,6 @@ class BudgetTooSmall(Exception):
     """The hand-written clauses alone do not fit: exit 4 with the minimum."""
 
 
-class NotSent(Exception):
-    """A call would wait for the limiter past the budget's deadline: it is not sent."""
-
-
 def process_started_at() -> float:
     """When this process started (Linux /proc), else now: the budget covers the whole run."""
     try:
