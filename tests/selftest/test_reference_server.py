@@ -642,7 +642,7 @@ def test_cli_bad_arguments(args: list[str], needle: str, busy_port: int) -> None
 
 
 def test_catalogue_matches_behaviours() -> None:
-    from rc_contract.reference.fault_behaviours import BEHAVIOURS
+    from rc_contract.reference.faults.behaviours import BEHAVIOURS
 
     faults = catalogue()
     assert list(faults) == list(BEHAVIOURS)

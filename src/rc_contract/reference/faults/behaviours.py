@@ -28,11 +28,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from . import bodies
-from .state import User
-from .validate import VISITORS_INFO as VISITORS_INFO_SCHEMA
-from .validate import first_error
-from .wire import INFO, VISITORS_INFO, Exchange, Response
+from .. import bodies
+from ..state import User
+from ..validate import VISITORS_INFO as VISITORS_INFO_SCHEMA
+from ..validate import first_error
+from ..wire import INFO, VISITORS_INFO, Exchange, Response
 
 Hook = Callable[[Exchange, Any], Any]
 

@@ -10,8 +10,8 @@ from importlib import resources
 
 import yaml
 
-from .fault_behaviours import BEHAVIOURS
-from .hooks import HookChains, checked_names
+from ..hooks import HookChains, checked_names
+from .behaviours import BEHAVIOURS
 
 ENV_FAULTS = "RC_REFERENCE_FAULTS"
 HOOK_POINTS = ("authenticate", "permitted", "parse", "validate", "lookup", "view", "response")
@@ -34,7 +34,7 @@ class UnknownFaultError(ValueError):
 @cache
 def catalogue() -> dict[str, Fault]:
     """Every named fault, in catalogue order."""
-    text = resources.files(__package__).joinpath("faults.yaml").read_text(encoding="utf-8")
+    text = resources.files("rc_contract.reference").joinpath("faults.yaml").read_text(encoding="utf-8")
     entries = yaml.safe_load(text)["faults"]
     return {
         e["name"]: Fault(
