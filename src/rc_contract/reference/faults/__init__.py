@@ -1,51 +1,36 @@
-"""The fault catalogue (faults.yaml) and the set of faults a server runs with."""
+"""The fault catalogue and the set of faults a server runs with.
+
+Each fault is registered once, with its metadata and hooks (registry.py), in the
+module of the clause it breaks; importing those modules in this order fills the
+catalogue in its order (the order of `serve --list-faults`, the docs and the proof).
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-
-import yaml
 
 from ..hooks import HookChains, checked_names
-from .behaviours import BEHAVIOURS
+from .registry import FAULTS, Fault
+
+# isort: off
+# The clause modules, in catalogue order: importing one registers its faults.
+from . import auth, params, lookup, shape, token, external_ids, answers, target  # noqa: F401
+# isort: on
 
 ENV_FAULTS = "RC_REFERENCE_FAULTS"
-HOOK_POINTS = ("authenticate", "permitted", "parse", "validate", "lookup", "view", "response")
 
-
-@dataclass(frozen=True)
-class Fault:
-    name: str
-    kind: str  # "contract" or "target"
-    clauses: tuple[str, ...]
-    description: str
-    # The version the proof runs it on, when not the one where every clause is in force.
-    version: str | None = None
+__all__ = ["ENV_FAULTS", "Fault", "FaultSet", "UnknownFaultError", "catalogue", "check_names",
+           "faults_from_env"]
 
 
 class UnknownFaultError(ValueError):
     pass
 
 
-@cache
 def catalogue() -> dict[str, Fault]:
     """Every named fault, in catalogue order."""
-    text = resources.files("rc_contract.reference").joinpath("faults.yaml").read_text(encoding="utf-8")
-    entries = yaml.safe_load(text)["faults"]
-    return {
-        e["name"]: Fault(
-            name=e["name"],
-            kind=e.get("kind", "contract"),
-            clauses=tuple(e.get("clauses") or ()),
-            description=e["description"],
-            version=str(e["version"]) if e.get("version") else None,
-        )
-        for e in entries
-    }
+    return FAULTS.entries()
 
 
 def check_names(names: Iterable[str]) -> tuple[str, ...]:
@@ -62,4 +47,4 @@ class FaultSet(HookChains):
     """The active faults, compiled into one chain of functions per hook point."""
 
     def __init__(self, names: Iterable[str] = ()) -> None:
-        super().__init__(check_names(names), BEHAVIOURS)
+        super().__init__(check_names(names), catalogue())
