@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from rc_contract.contract.releases import load_releases
 from rc_contract.contract.versions import RCVersion, VersionError, VersionRange
 
-# Behaviour -> the versions that have it.
-BEHAVIOURS: dict[str, VersionRange] = {
+# Behaviour of the emulator (a field of Profile) -> the versions that have it.
+BEHAVIOUR_VERSIONS: dict[str, VersionRange] = {
     name: VersionRange(text)
     for name, text in {
         # docs/rocketchat-behaviour.md#external-ids: externalIds from 8.4.0.
@@ -103,5 +103,5 @@ def resolve(version: str) -> Profile:
         parsed = RCVersion.parse(LINE_DEFAULTS.get(parsed.line, str(line.newest_patch)))
     if parsed not in emulated_versions():
         raise _unsupported(version)
-    has = {name: versions.contains(parsed) for name, versions in BEHAVIOURS.items()}
+    has = {name: versions.contains(parsed) for name, versions in BEHAVIOUR_VERSIONS.items()}
     return Profile(version=str(parsed), **has)
