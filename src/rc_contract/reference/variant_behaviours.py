@@ -236,7 +236,7 @@ variant("key-order", HookPoint.RESPONSE, _json_answers(_reordered),
 variant("no-forbidden-error-type", HookPoint.RESPONSE, _json_answers(_no_forbidden_error_type),
         description="On 9.0 the 403 body has no `errorType`, which the 9.0 contract only allows.",
         promise="spec/clauses.yaml declares `errorType` optional on 9.0 403s "
-                "(docs/rocketchat-behaviour.md#body-403, PR")
+                "(docs/rocketchat-behaviour.md#body-403, PR #43214).")
 
 variant("document-drift",
         options={"document": "legacy"},
