@@ -115,11 +115,6 @@ class VersionRange:
             return True
         return any(all(c.holds(version) for c in alt) for alt in self.alternatives)
 
-    @property
-    def bounds(self) -> list[RCVersion]:
-        """Every version named in the range: where its truth can change."""
-        return [c.bound for alt in self.alternatives for c in alt]
-
     def lower_bound(self) -> RCVersion | None:
         """The lowest ``>=`` bound, used to say which release introduces a behaviour."""
         found = [c.bound for alt in self.alternatives for c in alt if c.op == ">="]

@@ -1,6 +1,6 @@
 """The proof that the suite can fail: run it once per fault of the reference server.
 
-Each fault of ``reference/faults.yaml`` names the clause(s) that must catch it.
+Each fault registered in ``reference/faults/`` names the clause(s) that must catch it.
 A fault is caught when the run exits 1 and every named clause failed. Each
 clean emulated version must exit 0. The mutation score is caught / faults.
 """

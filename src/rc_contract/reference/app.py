@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 from . import bodies, query, validate
 from .faults import FaultSet
+from .hooks import HookPoint
 from .ids import iso_now
 from .ratelimit import RateLimiter
 from .state import State, StateError, User
@@ -78,6 +79,8 @@ class App:
         # Calls the limiter counted (passed auth and, in Rocket.Chat's order, permission),
         # bypassing accounts included: what a limited account would spend.
         self._counted: dict[str, int] = {}
+        # What behaviours keep between requests (Exchange.memory), this server's own.
+        self.memory: dict[str, Any] = {}
         # How visitors.info appears in GET /api/docs/json ("bundled" or "legacy").
         self.docs_form = str(self.variants.options.get("document", "bundled"))
         self._routes: dict[str, Handler] = {
@@ -118,7 +121,7 @@ class App:
         handler = self._routes.get(route)
         if handler is None:
             return Response(404, dict(bodies.NOT_FOUND_ROUTE), case="no-route")
-        ex = Exchange(request, route, self.profile, self.state, path_arg=path_arg)
+        ex = Exchange(request, route, self.profile, self.state, path_arg=path_arg, memory=self.memory)
         try:
             resp = handler(ex)
         except Exception:  # an emulator bug must still answer like a server would
@@ -126,10 +129,10 @@ class App:
         if resp.status in NO_CACHE_STATUSES and resp.case != INVALID_QUERY_CASE:
             resp.headers.extend(NO_CACHE)
         resp.headers.extend(ex.extra_headers)
-        final: Response = self._hook("response", ex, resp)
+        final: Response = self._hook(HookPoint.RESPONSE, ex, resp)
         return final
 
-    def _hook(self, point: str, ex: Exchange, value: Any) -> Any:
+    def _hook(self, point: HookPoint, ex: Exchange, value: Any) -> Any:
         """A hook point: the server's legitimate variants first, then its faults."""
         return self.faults.apply(point, ex, self.variants.apply(point, ex, value))
 
@@ -139,7 +142,7 @@ class App:
         headers = ex.request.headers
         user = self.state.authenticate(headers.get("X-User-Id"), headers.get("X-Auth-Token"))
         if hooks:
-            user = self._hook("authenticate", ex, user)
+            user = self._hook(HookPoint.AUTHENTICATE, ex, user)
         if user is None:
             return Response(401, bodies.unauthorized(self.profile.short_401), case="unauthorized")
         ex.user = user
@@ -201,7 +204,7 @@ class App:
         if limited is not None:
             return limited
         holds = ex.user is not None and "view-l-room" in ex.user.permissions
-        if not hook("permitted", ex, holds):
+        if not hook(HookPoint.PERMITTED, ex, holds):
             return self._forbidden()
         try:
             limits = self.profile.query_limits  # the same router brought both
@@ -211,19 +214,19 @@ class App:
             # Written by the router's middleware: no cache headers
             # (docs/rocketchat-behaviour.md#cache-headers).
             return Response(400, bodies.failure(str(error)), case=INVALID_QUERY_CASE)
-        ex.params = hook("parse", ex, params)
+        ex.params = hook(HookPoint.PARSE, ex, params)
         limited = self._rate_limit(ex)
         if limited is not None:
             return limited
         message = validate.first_error(
             validate.VISITORS_INFO, ex.params, coerce_arrays=self.profile.array_coercion
         )
-        message = hook("validate", ex, message)
+        message = hook(HookPoint.VALIDATE, ex, message)
         if message is not None:
             return self._invalid(message)
         visitor_id = ex.params.get("visitorId")
         visitor = self.state.enabled_visitor(visitor_id) if isinstance(visitor_id, str) else None
-        visitor = hook("lookup", ex, visitor)
+        visitor = hook(HookPoint.LOOKUP, ex, visitor)
         if visitor is None:
             return Response(400, bodies.failure("visitor-not-found"), case="not-found")
         ex.visitor = visitor
@@ -231,7 +234,7 @@ class App:
             out = {k: v for k, v in visitor.items() if k != "token"}
         else:
             out = dict(visitor)
-        return self._ok(visitor=hook("view", ex, out))
+        return self._ok(visitor=hook(HookPoint.VIEW, ex, out))
 
     # GET /api/info -------------------------------------------------------------
 
@@ -344,7 +347,7 @@ class App:
             phone=fields.get("phone"),
             department=fields.get("department"),
         )
-        return self._ok(visitor=self._hook("registered", ex, visitor))
+        return self._ok(visitor=self._hook(HookPoint.REGISTERED, ex, visitor))
 
     @staticmethod
     def _invalid_token() -> Response:

@@ -1,6 +1,7 @@
-"""The variant catalogue (variants.yaml) and the set of variants a server runs with.
+"""The variant catalogue (registered in variant_behaviours.py) and the set of variants a
+server runs with.
 
-The mirror image of faults.py: a variant is a difference a real deployment shows
+The mirror image of faults/: a variant is a difference a real deployment shows
 that keeps the contract, so the suite must pass against it.
 """
 
@@ -8,39 +9,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from .hooks import HookChains, checked_names
-from .variant_behaviours import BEHAVIOURS, SERVER_OPTIONS
+from .variant_behaviours import VARIANTS, Variant
 
 ENV_VARIANTS = "RC_REFERENCE_VARIANTS"
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    description: str
-    promise: str
 
 
 class UnknownVariantError(ValueError):
     pass
 
 
-@cache
 def catalogue() -> dict[str, Variant]:
     """Every named variant, in catalogue order."""
-    text = resources.files(__package__).joinpath("variants.yaml").read_text(encoding="utf-8")
-    return {
-        e["name"]: Variant(e["name"], " ".join(e["description"].split()),
-                           " ".join(e["promise"].split()))
-        for e in yaml.safe_load(text)["variants"]
-    }
+    return VARIANTS.entries()
 
 
 def check_names(names: Iterable[str]) -> tuple[str, ...]:
@@ -55,7 +38,8 @@ class VariantSet(HookChains):
     """The active variants: one chain of hooks per point, and their server options."""
 
     def __init__(self, names: Iterable[str] = ()) -> None:
-        super().__init__(check_names(names), BEHAVIOURS)
+        known = catalogue()
+        super().__init__(check_names(names), known)
         self.options: dict[str, Any] = {}
         for name in self.names:
-            self.options.update(SERVER_OPTIONS.get(name, {}))
+            self.options.update(known[name].options)

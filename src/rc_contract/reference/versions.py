@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from rc_contract.releases import emulated
 from rc_contract.versions import VersionRange
 
-# Behaviour -> the versions that have it.
-BEHAVIOURS: dict[str, VersionRange] = {
+# Behaviour of the emulator (a field of Profile) -> the versions that have it.
+BEHAVIOUR_VERSIONS: dict[str, VersionRange] = {
     name: VersionRange(text)
     for name, text in {
         # docs/rocketchat-behaviour.md#external-ids: externalIds from 8.4.0.
@@ -63,5 +63,5 @@ class Profile:
 def resolve(version: str) -> Profile:
     """Turn a version string (full, or a MAJOR.MINOR line) into a Profile."""
     parsed = emulated(version)
-    has = {name: versions.contains(parsed) for name, versions in BEHAVIOURS.items()}
+    has = {name: versions.contains(parsed) for name, versions in BEHAVIOUR_VERSIONS.items()}
     return Profile(version=str(parsed), **has)

@@ -89,6 +89,8 @@ class Exchange:
     extra_headers: list[tuple[str, str]] = field(default_factory=list)
     # The rate limiter has seen this request (it counts each request once).
     limited: bool = False
+    # What the server keeps between requests for its behaviours (App.memory): a fault's cache.
+    memory: dict[str, Any] = field(default_factory=dict)
 
     @property
     def visitor_id(self) -> Any:

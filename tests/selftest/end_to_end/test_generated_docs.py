@@ -1,9 +1,9 @@
 """README.md and docs/ carry tables copied from the project's data: they must not drift.
 
 tools/generate_docs.py renders the settings table (settings.py), the known releases
-(spec/versions.yaml) and the reference server's faults and variants (faults.yaml,
-variants.yaml); a new setting, version, fault or variant fails this test until the
-tables are written again with `python tools/generate_docs.py --write`.
+(spec/versions.yaml) and the reference server's faults and variants (as registered in
+reference/faults/ and reference/variant_behaviours.py); a new setting, version, fault or
+variant fails this test until the tables are written again with `python tools/generate_docs.py --write`.
 """
 
 from __future__ import annotations

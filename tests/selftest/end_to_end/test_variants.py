@@ -1,6 +1,6 @@
 """Legitimate variants, proven to pass: the mirror image of the fault proof.
 
-Each variant of reference/variants.yaml is a difference a real deployment shows while
+Each variant of reference/variant_behaviours.py is a difference a real deployment shows while
 keeping the contract. The suite runs against each (the server in this process, the
 suite pointed at it by RC_URL) and must exit 0 with no failed or unjudged clause and
 nothing left behind. The notices each raised go to reports/variants.{json,md}.

@@ -636,11 +636,17 @@ def test_cli_bad_arguments(args: list[str], needle: str, busy_port: int) -> None
 # -- faults --------------------------------------------------------------------------
 
 
-def test_catalogue_matches_behaviours() -> None:
-    from rc_contract.reference.fault_behaviours import BEHAVIOURS
+def test_each_fault_is_registered_once_with_its_hooks() -> None:
+    from rc_contract.reference.faults.registry import fault as register
+    from rc_contract.reference.hooks import HookPoint
 
     faults = catalogue()
-    assert list(faults) == list(BEHAVIOURS)
+    for registered in faults.values():
+        assert registered.hooks and set(registered.hooks) <= set(HookPoint), registered.name
+    with pytest.raises(ValueError, match="'ok-ts-epoch' is registered twice"):
+        register("ok-ts-epoch", HookPoint.VIEW, lambda ex, out: out, clauses=["VI-OK-SHAPE"],
+                 description="again")
+    assert list(catalogue()) == list(faults)
     contract = [f for f in faults.values() if f.kind == "contract"]
     assert len(contract) >= 34
     for fault in faults.values():
