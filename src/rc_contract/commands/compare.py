@@ -16,8 +16,8 @@ from rc_contract.reports.compare import (
     check_finished,
     compare,
     load,
-    markdown,
 )
+from rc_contract.reports.compare_markdown import markdown
 
 
 def main(argv: list[str] | None = None) -> int:
