@@ -22,6 +22,7 @@ import pytest
 
 from rc_contract.exit_codes import ExitCode
 from rc_contract.reports.outcomes import ERROR, FAILED, PASSED
+from rc_contract.reports.views import HeaderRun
 
 PLAIN_EVERY_S = 10.0  # a plain progress line at most this often (not a terminal)
 VERDICT_WORDS = {
@@ -191,7 +192,7 @@ class Console:
 
 
 # -- the blocks printed by the plugin ------------------------------------------------------
-def header(version: str, run: Any, settings: Any, warnings: list[str], sources: dict[str, str],
+def header(version: str, run: HeaderRun, settings: Any, warnings: list[str], sources: dict[str, str],
            account: str, contract: str) -> list[str]:
     """The settings that shape the run: server, version and its source, account, examples,
     budget, report dir. ``sources``: where each setting's value came from (env, option,
