@@ -16,7 +16,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import pytest
 
@@ -49,15 +49,24 @@ def silence_pytest(config: pytest.Config) -> None:
 TAKEOVER = "rc-contract-terminal"
 
 
+class ConsoleState(Protocol):
+    """What the take-over reads and sets of the plugin's state (plugin.State)."""
+
+    contract_run: bool
+    console: Console | None
+
+
 class TakeOver:
-    """A plugin of one hook, registered by the suite's plugin."""
+    """A plugin of one hook, registered by the suite's plugin with a reader of its state
+    (the plugin sits above the reports: they do not import it)."""
+
+    def __init__(self, state_of: Callable[[pytest.Config], ConsoleState | None]) -> None:
+        self._state_of = state_of
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         """After pytest's terminal reporter was made (and before it printed): the tool's."""
-        from rc_contract.plugin import STATE
-
-        state = config.stash.get(STATE, None)
+        state = self._state_of(config)
         if (state is None or not state.contract_run or config.option.collectonly
                 or not takes_over(config)):
             return
