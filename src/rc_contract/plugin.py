@@ -70,7 +70,8 @@ STATE = pytest.StashKey[State]()
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     if not pluginmanager.has_plugin(terminal.TAKEOVER):
         # Its configure hook runs after pytest's, to take pytest's reporter off the run.
-        pluginmanager.register(terminal.TakeOver(), terminal.TAKEOVER)
+        take_over = terminal.TakeOver(lambda config: config.stash.get(STATE, None))
+        pluginmanager.register(take_over, terminal.TAKEOVER)
     group = parser.getgroup("rc-contract", "Rocket.Chat visitors.info contract suite")
     for setting in SETTINGS.values():
         group.addoption(setting.option, dest=_dest(setting.env), default=None,

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from rc_contract.configuration.paths import ENDPOINT
 from rc_contract.contract.checks import CHECK_ATTRIBUTE
+from rc_contract.reports.views import FailureRun
 
 # Headers that say nothing about the contract; every other one is shown (redacted).
 _DULL_HEADERS = {"date", "content-length", "connection", "keep-alive", "transfer-encoding"}
@@ -103,7 +104,7 @@ def _lower(headers: dict[str, str]) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in headers.items()}
 
 
-def account(run: Any, request_headers: dict[str, str]) -> tuple[str, list[str]]:
+def account(run: FailureRun, request_headers: dict[str, str]) -> tuple[str, list[str]]:
     """Which credentials a request carried, in words, and the curl options that send them."""
     sent = _lower(request_headers)
     uid, token = sent.get("x-user-id", ""), sent.get("x-auth-token", "")
@@ -133,7 +134,7 @@ def account(run: Any, request_headers: dict[str, str]) -> tuple[str, list[str]]:
     return "other credentials", ["-H 'X-User-Id: ...'", "-H 'X-Auth-Token: ...'"]
 
 
-def _relative(run: Any, url: str) -> str:
+def _relative(run: FailureRun, url: str) -> str:
     """The URL after RC_URL (path under the prefix, and the query)."""
     base = (getattr(run, "url", "") or "").rstrip("/")
     if base and url.startswith(base):
@@ -142,7 +143,7 @@ def _relative(run: Any, url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def request_line(exchange: Any, run: Any = None) -> str:
+def request_line(exchange: Any, run: FailureRun | None = None) -> str:
     """``GET /chat/api/v1/livechat/visitors.info?visitorId=... as the CI account (400)``:
     method, path with RC_URL's prefix, the whole query, the account, the status."""
     parts = urlsplit(exchange.url)
@@ -151,7 +152,7 @@ def request_line(exchange: Any, run: Any = None) -> str:
     return f"{exchange.method} {target}{who} ({exchange.status})"
 
 
-def curl(exchange: Any, run: Any) -> str:
+def curl(exchange: Any, run: FailureRun) -> str:
     options = account(run, exchange.request_headers)[1]
     method = "" if exchange.method == "GET" else f" -X {exchange.method}"
     return (f"curl -g -sS -i{method} " + " ".join(options) + (" " if options else "")
@@ -175,7 +176,7 @@ def _answer(exchange: Any, redactor: Any) -> list[str]:
     return lines
 
 
-def _case_exchanges(run: Any, nodeid: str, failure_text: str) -> list[Any]:
+def _case_exchanges(run: FailureRun, nodeid: str, failure_text: str) -> list[Any]:
     mine = [e for e in run.recorder.for_path(ENDPOINT) if e.case == nodeid]
     # Answers recorded for an earlier case asking the same question are this case's too.
     served = [e for case, e in getattr(run.recorder, "served", []) if case == nodeid]
@@ -191,7 +192,7 @@ def _case_exchanges(run: Any, nodeid: str, failure_text: str) -> list[Any]:
     return mine[-1:]
 
 
-def describe(run: Any, nodeid: str, clauses: tuple[str, ...], exc: BaseException | None,
+def describe(run: FailureRun, nodeid: str, clauses: tuple[str, ...], exc: BaseException | None,
              failure_text: str) -> Detail:
     """The detail of a failed case (redacted), from the exchanges it sent or names."""
     redact = run.redactor.text
@@ -227,7 +228,7 @@ def describe(run: Any, nodeid: str, clauses: tuple[str, ...], exc: BaseException
     return Detail(line=f"{clause}: {message}", text="\n".join(lines), block=block, message=message)
 
 
-def _block(run: Any, nodeid: str, clauses: tuple[str, ...], exchanges: list[Any], expected: str,
+def _block(run: FailureRun, nodeid: str, clauses: tuple[str, ...], exchanges: list[Any], expected: str,
            reason: str) -> str:
     """The terminal's block of a failure: what was promised, asked, expected and answered."""
     redact = run.redactor.text
@@ -286,7 +287,7 @@ def _first_line(message: str, failure_text: str) -> str:
     return "failed"
 
 
-def _schemathesis_reproduction(run: Any, text: str) -> str:
+def _schemathesis_reproduction(run: FailureRun, text: str) -> str:
     """Schemathesis' curl line, with the credentials and the base URL as variables."""
     lines = [line.strip(" |") for line in text.splitlines() if line.strip(" |").startswith("curl ")]
     if not lines:

@@ -20,7 +20,7 @@ from rc_contract.configuration.paths import ENDPOINT
 from rc_contract.contract.judge import json_type
 from rc_contract.live.session import RATE_LIMIT_STATUS, Exchange
 from rc_contract.reports.outcomes import TestOutcome
-from rc_contract.run import Run
+from rc_contract.reports.views import ObservedRun
 
 OBSERVATIONS_JSON = "observations.json"
 SCHEMA_VERSION = 1
@@ -87,7 +87,7 @@ def _requested_visitor(exchange: Exchange) -> str | None:
     return values[0] if len(values) == 1 else None
 
 
-def observe(run: Run, tests: list[TestOutcome]) -> dict[str, Any]:
+def observe(run: ObservedRun, tests: list[TestOutcome]) -> dict[str, Any]:
     clauses_of = {t.nodeid: list(t.clauses) for t in tests}
     known_visitors = {v.id for v in run.objects.visitors if v.id} if run.objects else set()
     if run.external_ids_visitor:
@@ -148,7 +148,7 @@ def with_clauses(data: dict[str, Any], clauses: list[dict[str, Any]]) -> dict[st
     return data
 
 
-def write(run: Run, tests: list[TestOutcome], clauses: list[dict[str, Any]], directory: Path) -> Path:
+def write(run: ObservedRun, tests: list[TestOutcome], clauses: list[dict[str, Any]], directory: Path) -> Path:
     data = with_clauses(observe(run, tests), clauses)
     path = directory / OBSERVATIONS_JSON
     # Shapes hold no values, but a server's error text could still echo one: redact.

@@ -17,7 +17,7 @@ from rc_contract.errors import TransportError
 from rc_contract.outcomes import NotJudgedSkip, OutcomeSkip
 from rc_contract.reports.failure import Detail
 from rc_contract.reports.outcomes import ERROR, FAILED, PASSED, SKIPPED, TestOutcome
-from rc_contract.run import Run
+from rc_contract.reports.views import RecordingRun
 
 # The detail failure.describe builds for a failed case, kept on its report.
 DETAIL_ATTRIBUTE = "_rc_detail"
@@ -58,7 +58,7 @@ def skip_text(report: pytest.TestReport, exc: BaseException | None) -> None:
         report.longrepr = (path, line, f"Skipped: {exc.msg}")
 
 
-def record(run: Run, item: pytest.Item, clauses: tuple[str, ...], generated: bool,
+def record(run: RecordingRun, item: pytest.Item, clauses: tuple[str, ...], generated: bool,
            report: pytest.TestReport, call: pytest.CallInfo[None]) -> TestOutcome | None:
     """The case's outcome from the phase that decides it (None: another phase)."""
     if not is_recorded(report):
@@ -116,7 +116,7 @@ class RedactedFailure:
         return self.detail + "\n\n" + self.text if self.detail else self.text
 
 
-def redact_report(run: Run, report: pytest.TestReport) -> None:
+def redact_report(run: RecordingRun, report: pytest.TestReport) -> None:
     """Secrets and personal data never reach the terminal, JUnit or HTML."""
     redact = run.redactor.text
     if report.longrepr is not None:

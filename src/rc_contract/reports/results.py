@@ -13,10 +13,10 @@ from rc_contract.reports import summary
 from rc_contract.reports.failure import Detail
 from rc_contract.reports.outcomes import ERROR, FAILED, PASSED, TestOutcome, not_judged
 from rc_contract.reports.terminal import Console, case_name, clause_table
-from rc_contract.run import Run
+from rc_contract.reports.views import ResultsRun
 
 
-def exit_code(run: Run, tests: list[TestOutcome], pytest_status: int) -> tuple[int, str]:
+def exit_code(run: ResultsRun, tests: list[TestOutcome], pytest_status: int) -> tuple[int, str]:
     """The run's exit code from its cases' outcomes, and why nothing was judged (if so)."""
     if interrupts.interrupted():
         run.stopped = interrupts.reason()
@@ -35,7 +35,7 @@ def exit_code(run: Run, tests: list[TestOutcome], pytest_status: int) -> tuple[i
     return ExitCode.OK, ""
 
 
-def account(run: Run) -> str:
+def account(run: ResultsRun) -> str:
     """The account the run logs in with, in words; no secret."""
     settings = run.settings
     credentials = settings.credentials
@@ -56,14 +56,14 @@ def account(run: Run) -> str:
     return f"{main}; without view-l-room: {other}"
 
 
-def contract_name(run: Run) -> str:
+def contract_name(run: ResultsRun) -> str:
     version = run.contract_version
     if version.exact:
         return str(version)
     return f"{version} (any known {version} release: {', '.join(map(str, run.releases.candidates(version)))})"
 
 
-def closing_paragraph(run: Run, tests: list[TestOutcome], exit_code: int | None) -> str:
+def closing_paragraph(run: ResultsRun, tests: list[TestOutcome], exit_code: int | None) -> str:
     """One paragraph for a run that stopped early: what happened, what is left, what to do."""
     if exit_code not in (ExitCode.INTERRUPTED, ExitCode.BROKE_OFF):
         return ""
@@ -87,7 +87,7 @@ def closing_paragraph(run: Run, tests: list[TestOutcome], exit_code: int | None)
     return run.redactor.text("; ".join(parts))
 
 
-def print_results(console: Console, run: Run, tests: list[TestOutcome], details: dict[str, Detail],
+def print_results(console: Console, run: ResultsRun, tests: list[TestOutcome], details: dict[str, Detail],
                   progress: Any) -> None:
     """The clause table, each failure's block, the run's notes (the tool's terminal)."""
     redact = run.redactor.text

@@ -19,7 +19,7 @@ from rc_contract.contract import Clause
 from rc_contract.exit_codes import MEANINGS
 from rc_contract.reports import html_report, observations
 from rc_contract.reports.outcomes import ERROR, NOTICE, SKIPPED, ClauseOutcome, TestOutcome, fold
-from rc_contract.run import Run
+from rc_contract.reports.views import SummarisedRun
 
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
@@ -34,7 +34,7 @@ EXIT_MEANINGS = MEANINGS
 EXIT_CODE_PROPERTY = "rc_contract_exit_code"
 
 
-def clause_outcomes(run: Run, tests: list[TestOutcome]) -> list[ClauseOutcome]:
+def clause_outcomes(run: SummarisedRun, tests: list[TestOutcome]) -> list[ClauseOutcome]:
     result = []
     for clause in run.catalogue.clauses:
         mine = [t for t in tests if clause.id in t.clauses]
@@ -55,7 +55,7 @@ def clause_outcomes(run: Run, tests: list[TestOutcome]) -> list[ClauseOutcome]:
     return result
 
 
-def clause_evidence(run: Run, clause: Clause) -> str:
+def clause_evidence(run: SummarisedRun, clause: Clause) -> str:
     """How the expectation judged here is known (spec/clauses.yaml), or where the clause comes from."""
     if clause.expectations and run.judged_by is not None:
         try:
@@ -69,7 +69,7 @@ def clause_evidence(run: Run, clause: Clause) -> str:
     return "promised by the " + " and the ".join(clause.source)
 
 
-def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any]:
+def summary(run: SummarisedRun, tests: list[TestOutcome], exit_code: int) -> dict[str, Any]:
     clauses = clause_outcomes(run, tests)
     document = run.document
     return {
@@ -150,7 +150,7 @@ def summary(run: Run, tests: list[TestOutcome], exit_code: int) -> dict[str, Any
     }
 
 
-def document_notices(run: Run) -> list[str]:
+def document_notices(run: SummarisedRun) -> list[str]:
     """Where the server's own document of visitors.info differs from the bundled one."""
     return list(run.server_document.differences) if run.server_document else []
 
@@ -221,7 +221,7 @@ def summary_markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def sweep_command(run: Run) -> str:
+def sweep_command(run: SummarisedRun) -> str:
     """The command that removes what the run left (same account as the run)."""
     return f"rc-contract sweep --rc-url {run.url} --rc-report-dir {run.settings.report_dir}"
 
@@ -293,7 +293,7 @@ def html_exit_code(exit_code: int) -> str:
     return f"rc-contract exit code: <b>{exit_code}</b> ({EXIT_MEANINGS.get(exit_code, '?')})"
 
 
-def correct_exit_code(directory: Path, run: Run, tests: list[TestOutcome], written: int,
+def correct_exit_code(directory: Path, run: SummarisedRun, tests: list[TestOutcome], written: int,
                       exit_code: int) -> None:
     """A signal after the reports were written: every report must carry the new exit code."""
     write_all(run, tests, exit_code)
@@ -305,7 +305,7 @@ def correct_exit_code(directory: Path, run: Run, tests: list[TestOutcome], writt
     # report.html was rendered again by write_all, with the new exit code.
 
 
-def har(run: Run) -> dict[str, Any]:
+def har(run: SummarisedRun) -> dict[str, Any]:
     """HAR 1.2 of every exchange, with secrets and personal data masked."""
     r = run.redactor
     entries = []
@@ -364,7 +364,7 @@ def _redact_body(redactor: Any, text: str | None) -> str:
         return redactor.text(text)
 
 
-def write_all(run: Run, tests: list[TestOutcome], exit_code: int) -> Path:
+def write_all(run: SummarisedRun, tests: list[TestOutcome], exit_code: int) -> Path:
     directory = run.settings.report_dir
     directory.mkdir(parents=True, exist_ok=True)
     data = summary(run, tests, exit_code)
@@ -379,7 +379,7 @@ def write_all(run: Run, tests: list[TestOutcome], exit_code: int) -> Path:
     return directory
 
 
-def rate_limit_note(run: Run) -> str:
+def rate_limit_note(run: SummarisedRun) -> str:
     """How much of the run the limiter took: 429s waited out and time spent waiting."""
     if not run.recorder.rate_limited and not run.recorder.waited_s:
         return ""
@@ -389,7 +389,7 @@ def rate_limit_note(run: Run) -> str:
     )
 
 
-def terminal_table(run: Run, tests: list[TestOutcome]) -> list[str]:
+def terminal_table(run: SummarisedRun, tests: list[TestOutcome]) -> list[str]:
     clauses = clause_outcomes(run, tests)
     width = max(len(c.id) for c in clauses)
     lines = ["", f"rc-contract: clauses against {run.url} "
@@ -402,7 +402,7 @@ def terminal_table(run: Run, tests: list[TestOutcome]) -> list[str]:
     return lines + terminal_extras(run, tests)
 
 
-def terminal_extras(run: Run, tests: list[TestOutcome]) -> list[str]:
+def terminal_extras(run: SummarisedRun, tests: list[TestOutcome]) -> list[str]:
     """What the terminal says after the clause table: notices, sweeps, errors, requests."""
     lines = []
     for notice in run.version_notices:

@@ -16,12 +16,13 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import pytest
 
 from rc_contract.exit_codes import ExitCode
 from rc_contract.reports.outcomes import ERROR, FAILED, PASSED
+from rc_contract.reports.views import HeaderRun
 
 PLAIN_EVERY_S = 10.0  # a plain progress line at most this often (not a terminal)
 VERDICT_WORDS = {
@@ -48,15 +49,24 @@ def silence_pytest(config: pytest.Config) -> None:
 TAKEOVER = "rc-contract-terminal"
 
 
+class ConsoleState(Protocol):
+    """What the take-over reads and sets of the plugin's state (plugin.State)."""
+
+    contract_run: bool
+    console: Console | None
+
+
 class TakeOver:
-    """A plugin of one hook, registered by the suite's plugin."""
+    """A plugin of one hook, registered by the suite's plugin with a reader of its state
+    (the plugin sits above the reports: they do not import it)."""
+
+    def __init__(self, state_of: Callable[[pytest.Config], ConsoleState | None]) -> None:
+        self._state_of = state_of
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         """After pytest's terminal reporter was made (and before it printed): the tool's."""
-        from rc_contract.plugin import STATE
-
-        state = config.stash.get(STATE, None)
+        state = self._state_of(config)
         if (state is None or not state.contract_run or config.option.collectonly
                 or not takes_over(config)):
             return
@@ -191,7 +201,7 @@ class Console:
 
 
 # -- the blocks printed by the plugin ------------------------------------------------------
-def header(version: str, run: Any, settings: Any, warnings: list[str], sources: dict[str, str],
+def header(version: str, run: HeaderRun, settings: Any, warnings: list[str], sources: dict[str, str],
            account: str, contract: str) -> list[str]:
     """The settings that shape the run: server, version and its source, account, examples,
     budget, report dir. ``sources``: where each setting's value came from (env, option,
