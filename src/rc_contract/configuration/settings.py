@@ -258,6 +258,16 @@ def _no_settings_without_url(values: Mapping[str, str | None], options: Mapping[
     )
 
 
+def _given_account(values: dict[str, str | None], prefix: str, otherwise: str) -> Credentials | None:
+    """An existing account named by <prefix>_USER and <prefix>_PASSWORD: both or neither."""
+    user, password = values[f"{prefix}_USER"], values[f"{prefix}_PASSWORD"]
+    if not (user or password):
+        return None
+    if not (user and password):
+        raise ConfigError(f"set both {prefix}_USER and {prefix}_PASSWORD, or neither (then {otherwise})")
+    return Credentials(user=user, password=password)
+
+
 def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None = None) -> Settings:
     """Merge options (keyed by env name) over the environment and validate."""
     environ = os.environ if environ is None else environ
@@ -276,26 +286,11 @@ def resolve(options: Mapping[str, str | None], environ: Mapping[str, str] | None
         _no_settings_without_url(values, options, environ)
     credentials = _credentials(values, url_auth) if url else Credentials()
 
-    unprivileged = None
-    if values["RC_UNPRIVILEGED_USER"] or values["RC_UNPRIVILEGED_PASSWORD"]:
-        if not (values["RC_UNPRIVILEGED_USER"] and values["RC_UNPRIVILEGED_PASSWORD"]):
-            raise ConfigError(
-                "set both RC_UNPRIVILEGED_USER and RC_UNPRIVILEGED_PASSWORD, or neither "
-                "(then a user with role 'user' is created for the run and deleted after it)"
-            )
-        unprivileged = Credentials(
-            user=values["RC_UNPRIVILEGED_USER"], password=values["RC_UNPRIVILEGED_PASSWORD"]
-        )
-
-    agent = None
-    if values["RC_AGENT_USER"] or values["RC_AGENT_PASSWORD"]:
-        if not (values["RC_AGENT_USER"] and values["RC_AGENT_PASSWORD"]):
-            raise ConfigError(
-                "set both RC_AGENT_USER and RC_AGENT_PASSWORD, or neither (then a user with "
-                "role 'livechat-agent' is created for the run and deleted after it, if the "
-                "account may create users)"
-            )
-        agent = Credentials(user=values["RC_AGENT_USER"], password=values["RC_AGENT_PASSWORD"])
+    unprivileged = _given_account(
+        values, "RC_UNPRIVILEGED", "a user with role 'user' is created for the run and deleted after it")
+    agent = _given_account(
+        values, "RC_AGENT", "a user with role 'livechat-agent' is created for the run and deleted "
+        "after it, if the account may create users")
 
     fuzz_text = values["RC_FUZZ_EXAMPLES"] or str(DEFAULT_FUZZ_EXAMPLES)
     if not fuzz_text.isdigit() or int(fuzz_text) < 1:
