@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -122,7 +121,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if state.contract_run:
         from rc_contract.contract import fuzz
 
-        fuzz.EXAMPLES = state.settings.fuzz_examples
+        fuzz.size_generation(state.settings.fuzz_examples)
         report_dir = state.settings.report_dir
         # JUnit goes to the report dir unless asked elsewhere (report.html is the suite's own).
         if not config.option.xmlpath:
@@ -257,15 +256,14 @@ def _show_progress(state: State, reporter: Any, capture: Any) -> None:
         def plain(text: str) -> None:
             console.line(f"rc-contract: {run.redactor.text(text)}")
 
-        def redraw(line: str, last: bool) -> None:
+        def redraw(line: str, wait_left: float) -> None:
             # The figures that matter first, so that a narrow terminal keeps them.
-            wait = re.search(r"\(this wait: (\d+) s\)", line)
-            if last or wait is None:
+            if wait_left <= 0:
                 console.wait("")
                 return
             f = state.progress.figures()
             left = f["eta_s"]
-            console.wait(f"waiting {wait.group(1)} s for the limiter, "
+            console.wait(f"waiting {wait_left:.0f} s for the limiter, "
                          f"{f['requests_done']}/{f['requests_planned']} counted requests, "
                          f"about {int(left) // 60}:{int(left) % 60:02d} left")
 
@@ -281,9 +279,9 @@ def _show_progress(state: State, reporter: Any, capture: Any) -> None:
                 write(f"rc-contract: {run.redactor.text(text)}", *args)
         return call
 
-    def rewrite(line: str, last: bool) -> None:
+    def rewrite(line: str, wait_left: float) -> None:
         reporter.rewrite(line, erase=True)
-        if last:
+        if wait_left <= 0:
             reporter.write("\n")
 
     tty = getattr(reporter, "isatty", False)

@@ -28,6 +28,7 @@ from rc_contract.contract.judge import (
     short,
     unnamed,
 )
+from rc_contract.questions import Question
 
 if TYPE_CHECKING:
     from rc_contract.contract.views import JudgingRun
@@ -35,6 +36,18 @@ if TYPE_CHECKING:
 # The attribute the suite's Schemathesis checks set on the AssertionError they raise: the
 # check's name, which the reports read from the Failure object (reports/failure.py).
 CHECK_ATTRIBUTE = "rc_check"
+
+# The attribute VI-FUZZ sets on each Failure of a case: the case's FailedCase, so that the
+# reports find the failing request and Schemathesis' reproduction without parsing its text.
+FAILED_CASE_ATTRIBUTE = "rc_failed_case"
+
+
+@dataclass(frozen=True)
+class FailedCase:
+    """A generated case that failed: the question it asked and Schemathesis' curl for it."""
+
+    asked: Question
+    curl: str
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import hypothesis
 import requests
 import schemathesis
 from hypothesis import strategies as st
+from schemathesis.core.failures import FailureGroup
 
-from rc_contract.configuration.settings import DEFAULT_FUZZ_EXAMPLES
 from rc_contract.contract import load_bundled, near_misses
 from rc_contract.contract.checks import (
     CHECK_ATTRIBUTE,
+    FAILED_CASE_ATTRIBUTE,
     Answer,
+    FailedCase,
     body_notices,
     check_error_envelope,
     check_json_content_type,
@@ -34,10 +37,17 @@ from rc_contract.questions import question
 if TYPE_CHECKING:
     from rc_contract.contract.views import FuzzingRun
 
-# Set by the plugin before the contract modules are imported; the fuzz
-# module reads it at collection, the checks read the run at call time.
-EXAMPLES = DEFAULT_FUZZ_EXAMPLES
-ACTIVE: dict[str, Any] = {"run": None}
+# Generated visitorIds that name a visitor of the run, or a near miss of one, are drawn
+# as templates (the placeholders of spec/fuzz-boundaries.yaml) and filled from the run's
+# visitors when the case is sent: generation needs no run, the run needs no global.
+KNOWN_TEMPLATES = ("{known}", "{known_other}")
+NEAR_TEMPLATES = tuple(near_misses.NEAR_MISSES.values())
+NO_VISITOR = "rc-contract-no-visitor"
+LONG_ID_LENGTH = 2048  # {long}: an id far longer than any real one
+
+# Hypothesis' settings profile that sizes VI-FUZZ: Schemathesis reads max_examples from
+# it when it builds the test at collection, after the plugin loaded it (size_generation).
+PROFILE = "rc-contract"
 
 # Schemathesis' built-in checks that fit a Rocket.Chat endpoint. Left out:
 # ignored_auth and missing_required_header (the auth headers are pinned, not
@@ -53,16 +63,24 @@ BUILTIN_CHECKS = (
 )
 
 
+def size_generation(examples: int) -> None:
+    """RC_FUZZ_EXAMPLES generated cases: Hypothesis' own profile, loaded before collection."""
+    hypothesis.settings.register_profile(PROFILE, max_examples=examples)
+    hypothesis.settings.load_profile(PROFILE)
+
+
 def config() -> schemathesis.Config:
     return schemathesis.Config.from_dict(config_data())
 
 
-def config_data() -> dict[str, Any]:
-    """The Schemathesis configuration as data: also written out for ``st run`` by bench/run.py."""
+def config_data(examples: int | None = None) -> dict[str, Any]:
+    """The Schemathesis configuration as data: also written out for ``st run`` by bench/run.py,
+    with ``examples``; the suite sizes generation by the profile (size_generation)."""
+    sizing = {} if examples is None else {"max-examples": examples}
     return {
         "generation": {
             "deterministic": True,
-            "max-examples": EXAMPLES,
+            **sizing,
             "mode": "all",
         },
         "phases": {"examples": {"enabled": True}, "coverage": {
@@ -93,43 +111,56 @@ def schema() -> Any:
         # Half the generated queries name a visitor the run registered, so 200
         # answers are generated and checked too, not only visitor-not-found.
         # Near misses of those ids (case, prefix, pattern...) must answer not found.
-        known = st.deferred(lambda: st.sampled_from(_registered_ids()))
-        near = st.deferred(lambda: st.sampled_from(_near_ids()))
+        known = st.sampled_from(KNOWN_TEMPLATES)
+        near = st.sampled_from(NEAR_TEMPLATES)
         return st.one_of(strategy, known.map(lambda vid: {"visitorId": vid}),
                          near.map(lambda vid: {"visitorId": vid}))
 
     return loaded
 
 
-def _registered_ids() -> list[str]:
-    run = ACTIVE["run"]
+def _registered_ids(run: FuzzingRun | None) -> list[str]:
     ids = [v.id for v in run.objects.visitors if not v.removed] if run and run.objects else []
-    return ids or ["rc-contract-no-visitor"]
+    return ids or [NO_VISITOR]
 
 
-def _near_ids() -> list[str]:
-    fill = near_misses.placeholders(_registered_ids()[0])
-    return [near_misses.expand(t, fill) for t in near_misses.NEAR_MISSES.values()]
+def placeholders(run: FuzzingRun | None, removed: str = "") -> dict[str, str]:
+    """The templates' placeholders, filled from the run's visitors (see KNOWN_TEMPLATES)."""
+    ids = _registered_ids(run)
+    return {**near_misses.placeholders(ids[0], removed), "{known_other}": ids[min(1, len(ids) - 1)],
+            "{long}": "v" * LONG_ID_LENGTH}
 
 
-def suite_checks() -> list[Any]:
+def _filled(case: Any, run: FuzzingRun) -> None:
+    """The generated case's templates, filled in place before it is sent or recalled."""
+    if not case.query:
+        return
+    fill = placeholders(run)
+
+    def expand(value: Any) -> Any:
+        if isinstance(value, str) and "{" in value:
+            return near_misses.expand(value, fill)
+        return [expand(v) for v in value] if isinstance(value, list) else value
+
+    case.query = {key: expand(value) for key, value in case.query.items()}
+
+
+def suite_checks(run: FuzzingRun) -> list[Any]:
+    """The suite's checks on every answer VI-FUZZ gets, bound to the run they judge for."""
     def token_absent(ctx: Any, response: Any, case: Any) -> bool | None:
-        run = ACTIVE["run"]
-        if run is not None and run.token_must_be_absent:
+        if run.token_must_be_absent:
             check_no_token(Answer.of(response), run.registered_tokens)
         return None
 
     def error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
         answer = Answer.of(response)
         check_error_envelope(answer)
-        run = ACTIVE["run"]
-        if run is not None:
-            # Keys the contract does not name: notices of the run, never a failure.
-            run.notices.add(body_notices(answer, run.document, "VI-FUZZ"))
+        # Keys the contract does not name: notices of the run, never a failure.
+        run.notices.add(body_notices(answer, run.document, "VI-FUZZ"))
         return None
 
     def no_foreign_data(ctx: Any, response: Any, case: Any) -> bool | None:
-        check_no_foreign_data(Answer.of(response), ACTIVE["run"], _asked(case))
+        check_no_foreign_data(Answer.of(response), run, _asked(case))
         return None
 
     def json_content_type(ctx: Any, response: Any, case: Any) -> bool | None:
@@ -192,7 +223,7 @@ def call_and_check(case: Any, run: FuzzingRun) -> None:
 
 def _call_and_check(case: Any, run: FuzzingRun) -> None:
     """Send the case (or take the run's answer to the same question) and check the answer."""
-    ACTIVE["run"] = run
+    _filled(case, run)
     sent = case.as_transport_kwargs(base_url=run.url, headers=dict(run.auth))
     asked = question(sent["method"], sent["url"], sent.get("params"), sent.get("headers"))
     known = run.recall(asked)
@@ -206,7 +237,16 @@ def _call_and_check(case: Any, run: FuzzingRun) -> None:
         except NotSent:
             raise BudgetSpent from None  # another client took the window: past the deadline
         run.keep(asked)
-    case.validate_response(response, additional_checks=suite_checks())
+    try:
+        case.validate_response(response, additional_checks=suite_checks(run))
+    except FailureGroup as group:
+        # The reports read the request and its reproduction from the Failure objects.
+        command = case.as_curl_command(headers=dict(response.request.headers),
+                                       verify=response.verify, base_url=run.url)
+        failed_case = FailedCase(asked, command.splitlines()[0])
+        for failed in group.exceptions:
+            setattr(failed, FAILED_CASE_ATTRIBUTE, failed_case)
+        raise
 
 
 def _schemathesis_response(exchange: Any) -> Any:
@@ -225,8 +265,6 @@ def _schemathesis_response(exchange: Any) -> Any:
         encoding="utf-8",
     )
 
-
-LONG_ID_LENGTH = 2048
 
 
 def _generic_parameters() -> dict[str, tuple[str, str]]:
@@ -249,11 +287,10 @@ def boundaries() -> list[dict[str, Any]]:
 
 
 def boundary_query(template: dict[str, Any], run: FuzzingRun | None, repeat: int = 1) -> dict[str, Any]:
-    known = _registered_ids()[0] if run else "rc-contract-no-visitor"
     text = json.dumps(template)
     # The removed visitor is removed on first use (also by VI-NOT-FOUND's own case).
     removed = run.removed_visitor().id if run and "{removed}" in text else ""
-    fill = {**near_misses.placeholders(known, removed), "{long}": "v" * LONG_ID_LENGTH}
+    fill = placeholders(run, removed)
 
     def expand(value: str) -> str:
         return near_misses.expand(value, fill)
@@ -267,7 +304,6 @@ def boundary_query(template: dict[str, Any], run: FuzzingRun | None, repeat: int
 
 def check_boundary(schema: Any, boundary: dict[str, Any], run: FuzzingRun) -> None:
     """Send one boundary query as a Schemathesis case, so every check applies to it."""
-    ACTIVE["run"] = run
     operation = schema["/api/v1/livechat/visitors.info"]["GET"]
     case = operation.Case(query=boundary_query(boundary["query"], run, boundary.get("repeat", 1)))
     try:

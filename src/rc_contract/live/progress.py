@@ -39,12 +39,13 @@ class Progress:
         self,
         run: PacedRun,
         write_line: Callable[[str], None],
-        rewrite: Callable[[str, bool], None] | None = None,
+        rewrite: Callable[[str, float], None] | None = None,
         interval_s: float = PLAIN_INTERVAL_S,
     ) -> None:
         self.run = run
         self._write_line = write_line
-        self._rewrite = rewrite  # (line, last of this wait); None: not a terminal, plain lines
+        # (line, seconds left of this wait, 0 when it is over); None: not a terminal, plain lines
+        self._rewrite = rewrite
         self._interval_s = interval_s
         self._last_plain = 0.0
         self._last_wait = -1
@@ -84,10 +85,9 @@ class Progress:
     def on_wait(self, left: float) -> None:
         """Called by the session's pacer at the start of a wait and about once a second in it."""
         if self._rewrite is not None:
-            if left > 0:
-                self._rewrite(self.line() + f" (this wait: {left:.0f} s)", False)
-            else:  # the wait is over: the line stays, what follows starts below it
-                self._rewrite(self.line(), True)
+            # Over (left 0): the line stays, what follows starts below it.
+            wait = f" (this wait: {left:.0f} s)" if left > 0 else ""
+            self._rewrite(self.line() + wait, max(left, 0.0))
             return
         if left <= 0:
             return

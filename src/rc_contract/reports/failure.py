@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rc_contract.configuration.paths import ENDPOINT
-from rc_contract.contract.checks import CHECK_ATTRIBUTE
+from rc_contract.contract.checks import CHECK_ATTRIBUTE, FAILED_CASE_ATTRIBUTE, FailedCase
 from rc_contract.reports.views import FailureRun
 
 # Headers that say nothing about the contract; every other one is shown (redacted).
@@ -28,7 +28,6 @@ _DULL_HEADERS = {"date", "content-length", "connection", "keep-alive", "transfer
 _BODY_SHOWN = 600
 _EXCHANGES_SHOWN = 3
 _LINE_REASON, _LINE_REQUEST = 280, 180
-_CURL_URL = re.compile(r"'(https?://[^']+)'")
 
 # Schemathesis' checks in words: the suite's own (fuzz.suite_checks) and the built-ins.
 CHECK_WORDS = {
@@ -176,17 +175,23 @@ def _answer(exchange: Any, redactor: Any) -> list[str]:
     return lines
 
 
-def _case_exchanges(run: FailureRun, nodeid: str, failure_text: str) -> list[Any]:
+def failed_cases(exc: BaseException | None) -> list[FailedCase]:
+    """The generated cases of a VI-FUZZ failure (fuzz sets them on its Failure objects)."""
+    found = [getattr(failed, FAILED_CASE_ATTRIBUTE, None) for failed in schemathesis_failures(exc)]
+    return [case for case in found if case is not None]
+
+
+def _case_exchanges(run: FailureRun, nodeid: str, exc: BaseException | None) -> list[Any]:
     mine = [e for e in run.recorder.for_path(ENDPOINT) if e.case == nodeid]
     # Answers recorded for an earlier case asking the same question are this case's too.
     served = [e for case, e in getattr(run.recorder, "served", []) if case == nodeid]
     mine += [e for e in served if e not in mine]
     if not mine:
         return []
-    # A fuzz case sends many requests: the one Schemathesis reproduces is the failing one.
-    urls = _CURL_URL.findall(failure_text)
-    for url in reversed(urls):
-        matching = [e for e in mine if e.url == url]
+    # A fuzz case sends many requests: the one the failing case asked is the one.
+    for failed in reversed(failed_cases(exc)):
+        method, url, _ = failed.asked
+        matching = [e for e in mine if e.method == method and e.url == url]
         if matching:
             return matching[-1:]
     return mine[-1:]
@@ -197,8 +202,7 @@ def describe(run: FailureRun, nodeid: str, clauses: tuple[str, ...], exc: BaseEx
     """The detail of a failed case (redacted), from the exchanges it sent or names."""
     redact = run.redactor.text
     clause = ", ".join(clauses) or "no clause"
-    exchanges = list(getattr(exc, "exchanges", []) or []) or _case_exchanges(run, nodeid,
-                                                                           failure_text)
+    exchanges = list(getattr(exc, "exchanges", []) or []) or _case_exchanges(run, nodeid, exc)
     fuzz = fuzz_failures(exc)
     reason = "; ".join(fuzz) if fuzz else _first_line(str(exc) if exc is not None else "",
                                                     failure_text)
@@ -217,7 +221,7 @@ def describe(run: FailureRun, nodeid: str, clauses: tuple[str, ...], exc: BaseEx
         lines.append(f"  ... and {len(exchanges) - _EXCHANGES_SHOWN} more request(s) like these")
     if not exchanges:
         lines.append("  request:   none of visitors.info recorded for this case")
-    reproduction = _schemathesis_reproduction(run, failure_text)
+    reproduction = _schemathesis_reproduction(run, exc)
     if reproduction:
         lines.append(f"  Schemathesis' reproduction: {redact(reproduction)}")
     # One line that fits JUnit's message attribute (pytest cuts it at 500 characters).
@@ -287,12 +291,12 @@ def _first_line(message: str, failure_text: str) -> str:
     return "failed"
 
 
-def _schemathesis_reproduction(run: FailureRun, text: str) -> str:
+def _schemathesis_reproduction(run: FailureRun, exc: BaseException | None) -> str:
     """Schemathesis' curl line, with the credentials and the base URL as variables."""
-    lines = [line.strip(" |") for line in text.splitlines() if line.strip(" |").startswith("curl ")]
-    if not lines:
+    cases = failed_cases(exc)
+    if not cases:
         return ""
-    line = lines[-1]
+    line = cases[-1].curl
     line = re.sub(r"-H 'X-User-Id: [^']*'", '-H "X-User-Id: $RC_USER_ID"', line)
     line = re.sub(r"-H 'X-Auth-Token: [^']*'", '-H "X-Auth-Token: $RC_AUTH_TOKEN"', line)
     base = (getattr(run, "url", "") or "").rstrip("/")

@@ -367,14 +367,15 @@ def test_progress_line_rewritten_in_a_terminal_plain_in_a_log():
                           info_window=lambda: Window(10, 60, 0, time.time() + 30))
     pacer.counted[f"GET {ENDPOINT}"] = 20
     lines: list[str] = []
-    rewritten: list[tuple[str, bool]] = []
+    rewritten: list[tuple[str, float]] = []
     plain = Progress(run, lines.append)
-    tty = Progress(run, lines.append, lambda line, last: rewritten.append((line, last)))
+    tty = Progress(run, lines.append, lambda line, left: rewritten.append((line, left)))
     for progress in (plain, tty):
         pacer.waits += 1
         for left in (30, 29, 28, 0):
             progress.on_wait(left)
-    assert len(lines) == 1 and [last for _, last in rewritten] == [False, False, False, True]
+    assert len(lines) == 1 and [left for _, left in rewritten] == [30, 29, 28, 0]
+    assert rewritten[0][0].endswith("(this wait: 30 s)") and "this wait" not in rewritten[-1][0]
     assert lines[0].startswith("progress: 20/40 counted visitors.info requests, 1 waits absorbed, "
                                "1:05 elapsed, about 1:30 left")
     assert plain.figures(final=True)["requests_planned"] == 20
