@@ -24,7 +24,7 @@ class ExitCode(IntEnum):
 
 
 # What each exit code of a run means, as the reports say it.
-MEANINGS = {
+MEANINGS: dict[int, str] = {
     ExitCode.OK: "every clause holds",
     ExitCode.FAILED: "a clause failed",
     ExitCode.INTERRUPTED: "interrupted",

@@ -425,7 +425,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = config.stash[STATE]
     run = state.run
     if state.active and run is not None and state.start_error is None and run.detected:
-        for line in summary.terminal_table(state.run, list(state.outcomes.values())):
+        for line in summary.terminal_table(run, list(state.outcomes.values())):
             terminalreporter.write_line(line)
         if run.budget is not None:
             terminalreporter.write_line(

@@ -25,6 +25,7 @@ from rc_contract.contract.server_document import ServerDocument
 from rc_contract.errors import NotSent
 from rc_contract.leaks import Secret
 from rc_contract.live import interrupts
+from rc_contract.live.answers import Answer as KeptAnswer
 from rc_contract.live.answers import AnswerMemo
 from rc_contract.live.breaker import CLEANUP_TIMEOUT_S, INTERRUPTED_TIMEOUT_S, Breakdown
 from rc_contract.live.budget import Budget, process_started_at
@@ -248,7 +249,7 @@ class Run(RunSetup, RunBudget):
             return self.ask(query, params=params, headers=headers)
         return None
 
-    def recall(self, asked: Question) -> Any:
+    def recall(self, asked: Question) -> KeptAnswer | None:
         """The recorded answer to ``asked``, noted as served to the current case; else None."""
         known = self.answers.recall(asked, self._removed_ids())
         if known is not None:

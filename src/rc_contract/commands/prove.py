@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rc_contract.configuration.paths import project_root
 from rc_contract.exit_codes import ExitCode
@@ -116,7 +117,7 @@ def prove(runs: list[ProofRun], workers: int = 3, fuzz_examples: int = PROOF_FUZ
     }
 
 
-def markdown(report: dict[str, object]) -> str:
+def markdown(report: dict[str, Any]) -> str:
     lines = [
         "# Mutation score of the contract suite",
         "",
@@ -128,7 +129,7 @@ def markdown(report: dict[str, object]) -> str:
         "| run | version | must fail | failed | exit | caught |",
         "|---|---|---|---|---|---|",
     ]
-    for run in report["runs"]:  # type: ignore[union-attr]
+    for run in report["runs"]:
         lines.append(
             f"| {run['name']} | {run['version']} | {', '.join(run['expected_clauses']) or '-'} | "
             f"{', '.join(run['failed_clauses']) or '-'} | {run['exit_code']} | "

@@ -110,8 +110,9 @@ def run_suite(args: list[str]) -> int:
         problems = open_runs.close_all()
     for problem in problems:
         sys.stderr.write(f"rc-contract: clean-up: {problem}\n")
-    if interrupts.sealed() is not None:
-        code = interrupts.sealed()  # what the reports say, whatever came after them
+    sealed = interrupts.sealed()
+    if sealed is not None:
+        code = sealed  # what the reports say, whatever came after them
     elif interrupts.interrupted() and code in (0, 1):
         code = ExitCode.INTERRUPTED  # a signal after the last safe point
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:

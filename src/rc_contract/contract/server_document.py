@@ -116,7 +116,7 @@ def _schema(document: dict[str, Any], schema: Any, label: str, out: Flat, depth:
         out[f"{label} additionalProperties"] = json.dumps(extra)
     elif isinstance(extra, dict):
         _schema(document, extra, f"{label}.*", out, depth + 1)
-    required = schema.get("required") if isinstance(schema.get("required"), list) else []
+    required = schema["required"] if isinstance(schema.get("required"), list) else []
     for name, sub in (schema.get("properties") or {}).items():
         _schema(document, sub, f"{label}.{name}", out, depth + 1)
         if name in required:

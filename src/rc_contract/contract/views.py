@@ -10,15 +10,19 @@ from typing import Any, Protocol
 
 from rc_contract.contract.catalogue import Expectation
 from rc_contract.contract.document import LoadedDocument
+from rc_contract.contract.judge import Notices
+from rc_contract.questions import Question
 
 
 class JudgingRun(Protocol):
     """What the hand-written clauses' checks read and record (checks.py)."""
 
     document: LoadedDocument
-    recorder: Any  # the run's Recorder: exchanges, the current case
-    objects: Any  # the objects the run created (None before the set-up)
-    notices: Any  # the run's body notices
+    # The contract does not import live/ or objects/ (pyproject's [tool.importlinter]),
+    # not even for a type: what it reads of them is named here.
+    recorder: Any  # live's Recorder: exchanges, the current case
+    objects: Any  # objects' RunObjects: the visitors the run created (None before the set-up)
+    notices: Notices  # the run's body notices
     expected_answers: dict[str, str]
     sweeps: dict[str, tuple[str, int]]
 
@@ -32,8 +36,8 @@ class FuzzingRun(JudgingRun, Protocol):
 
     url: str
     auth: dict[str, str]
-    session: Any  # the run's RCSession
-    budget: Any  # the RC_TIME_BUDGET plan (None without a limiter)
+    session: Any  # live's RCSession
+    budget: Any  # live's Budget, the RC_TIME_BUDGET plan (None without a limiter)
     fuzz_cases_run: int
     fuzz_cases_cut: int
 
@@ -43,10 +47,10 @@ class FuzzingRun(JudgingRun, Protocol):
     @property
     def registered_tokens(self) -> list[str]: ...
 
-    def recall(self, asked: Any) -> Any: ...
+    def recall(self, asked: Question) -> Any: ...  # live's Answer to the question, or None
 
-    def keep(self, asked: Any, response: Any = ...) -> None: ...
+    def keep(self, asked: Question, response: Any = ...) -> None: ...
 
     def fuzz_call_fits(self) -> bool: ...
 
-    def removed_visitor(self) -> Any: ...
+    def removed_visitor(self) -> Any: ...  # objects' Visitor

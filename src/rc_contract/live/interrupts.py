@@ -43,15 +43,21 @@ class _Flags:
     sealed: int | None = None
     # A copy of the terminal's stderr taken before pytest captures file descriptor 2.
     stderr_fd: int | None = None
+    # That stderr is a terminal: a line there first clears what the progress line drew.
+    stderr_tty = False
 
 
 FLAGS = _Flags()
 
+# Back to the start of the terminal's line and erase it (the progress line, if drawn).
+CLEAR_LINE = "\r\x1b[K"
+
 
 def _say(text: str) -> None:
     fd = FLAGS.stderr_fd if FLAGS.stderr_fd is not None else 2
+    clear = CLEAR_LINE if FLAGS.stderr_tty else ""
     with contextlib.suppress(OSError):
-        os.write(fd, f"rc-contract: {text}\n".encode())
+        os.write(fd, f"{clear}rc-contract: {text}\n".encode())
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -77,6 +83,7 @@ def install() -> None:
     if FLAGS.stderr_fd is None:
         with contextlib.suppress(OSError):
             FLAGS.stderr_fd = os.dup(2)
+            FLAGS.stderr_tty = os.isatty(FLAGS.stderr_fd)
     for sig in _SIGNALS:
         signal.signal(sig, _on_signal)
 

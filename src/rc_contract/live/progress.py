@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rc_contract.configuration.paths import ENDPOINT
+
+if TYPE_CHECKING:
+    from rc_contract.live.budget import Window
+    from rc_contract.live.session import Pacer, RCSession, Recorder
 
 PLAIN_INTERVAL_S = 30.0
 
@@ -24,12 +28,14 @@ def _clock(seconds: float) -> str:
 class PacedRun(Protocol):
     """What the progress line reads of the run (its budget and route are read if present)."""
 
-    session: Any  # the run's RCSession, whose pacer counts and waits
-    recorder: Any  # the run's Recorder (the time waited)
+    recorder: Recorder  # the time waited
     planned_info_calls: int
     budget_clock: float
 
-    def info_window(self) -> Any: ...
+    @property
+    def session(self) -> RCSession | None: ...  # its pacer counts and waits
+
+    def info_window(self) -> Window | None: ...
 
 
 class Progress:
@@ -50,10 +56,15 @@ class Progress:
         self._last_plain = 0.0
         self._last_wait = -1
 
+    def _pacer(self) -> Pacer:
+        session = self.run.session
+        assert session is not None, "a progress line is made once the run has its session"
+        return session.pacer
+
     def figures(self, final: bool = False) -> dict[str, Any]:
         """The figures now; ``final``: the run's cases are over, what was done was the plan."""
         run = self.run
-        pacer = run.session.pacer
+        pacer = self._pacer()
         # Under RC_URL's path prefix, if any (a proxy at /chat).
         done = pacer.counted.get(getattr(run, "info_route", f"GET {ENDPOINT}"), 0)
         planned = done if final else max(run.planned_info_calls, done)
@@ -92,7 +103,7 @@ class Progress:
         if left <= 0:
             return
         now = time.time()
-        waits = self.run.session.pacer.waits
+        waits = self._pacer().waits
         if waits != self._last_wait or now - self._last_plain >= self._interval_s:
             self._last_wait, self._last_plain = waits, now
             self._write_line(self.line())

@@ -224,7 +224,10 @@ class RCSession(requests.Session):
         """The limiter's key for an API path of this server (RC_URL's path prefix included)."""
         return _route(method, self.base_url + path)
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+    # The pacing wraps every request; the arguments are requests' own (hence the override).
+    def request(  # type: ignore[override]
+        self, method: str, url: str, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         if url.startswith("/"):
             url = self.base_url + url
         # RC_TIMEOUT for every request, also Schemathesis' (it passes its own).

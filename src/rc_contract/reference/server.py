@@ -123,14 +123,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        payload, headers = resp.payload(), list(resp.headers)
+        payload, out = resp.payload(), list(resp.headers)
         if resp.compress and "gzip" in headers_value(self.headers_in, "Accept-Encoding"):
             payload = gzip.compress(payload)
-            headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
+            out += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
         if resp.close:
             self.close_connection = True
-            headers.append(("Connection", "close"))
-        self._write(resp.status, payload, resp.content_type, headers, chunked=resp.chunked,
+            out.append(("Connection", "close"))
+        self._write(resp.status, payload, resp.content_type, out, chunked=resp.chunked,
                     reason=resp.reason)
 
     def _write(

@@ -237,10 +237,7 @@ def _block(run: FailureRun, nodeid: str, clauses: tuple[str, ...], exchanges: li
     """The terminal's block of a failure: what was promised, asked, expected and answered."""
     redact = run.redactor.text
     lines = [f"  x {', '.join(clauses) or 'no clause'}  {nodeid.split('::')[-1]}"]
-    catalogue = getattr(run, "catalogue", None)
-    for clause in clauses:
-        with contextlib.suppress(LookupError, TypeError):  # a clause the catalogue lacks
-            lines.append(f"    promise   {catalogue[clause].title}")
+    lines += [f"    promise   {title}" for title in _promises(run, clauses)]
     for exchange in exchanges[:_EXCHANGES_IN_BLOCK]:
         lines.append(f"    request   {_cap(redact(request_line(exchange, run)), _REQUEST_IN_BLOCK)}")
         if expected:
@@ -263,6 +260,18 @@ def _block(run: FailureRun, nodeid: str, clauses: tuple[str, ...], exchanges: li
         lines.append("    request   none of visitors.info (the case judged the run's set-up)")
     lines.append(f"    failed    {_cap(reason, _LINE_REASON)}")
     return "\n".join(lines)
+
+
+def _promises(run: FailureRun, clauses: tuple[str, ...]) -> list[str]:
+    """The clauses' titles, as the catalogue has them (a stand-in run may have none)."""
+    catalogue = getattr(run, "catalogue", None)
+    if catalogue is None:
+        return []
+    titles = []
+    for clause in clauses:
+        with contextlib.suppress(LookupError):  # a clause the catalogue lacks
+            titles.append(catalogue[clause].title)
+    return titles
 
 
 _EXCHANGES_IN_BLOCK = 2

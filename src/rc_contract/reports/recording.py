@@ -131,7 +131,9 @@ def redact_report(run: RecordingRun, report: pytest.TestReport) -> None:
             detail = detail_of(report)
             if detail is not None:
                 message = detail.line  # one readable line for JUnit and the short summary
-            report.longrepr = RedactedFailure(text, message, detail.text if detail else "")
+            # pytest takes any object with toterminal(); its TerminalRepr base is private.
+            report.longrepr = RedactedFailure(  # type: ignore[assignment]
+                text, message, detail.text if detail else "")
     report.sections = [(title, redact(text)) for title, text in report.sections]
 
 

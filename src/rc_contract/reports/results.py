@@ -13,7 +13,7 @@ from rc_contract.reports import summary
 from rc_contract.reports.failure import Detail
 from rc_contract.reports.outcomes import ERROR, FAILED, PASSED, TestOutcome, not_judged
 from rc_contract.reports.terminal import Console, case_name, clause_table
-from rc_contract.reports.views import ResultsRun
+from rc_contract.reports.views import ResultsRun, SummarisedRun
 
 
 def exit_code(run: ResultsRun, tests: list[TestOutcome], pytest_status: int) -> tuple[int, str]:
@@ -63,7 +63,7 @@ def contract_name(run: ResultsRun) -> str:
     return f"{version} (any known {version} release: {', '.join(map(str, run.releases.candidates(version)))})"
 
 
-def closing_paragraph(run: ResultsRun, tests: list[TestOutcome], exit_code: int | None) -> str:
+def closing_paragraph(run: SummarisedRun, tests: list[TestOutcome], exit_code: int | None) -> str:
     """One paragraph for a run that stopped early: what happened, what is left, what to do."""
     if exit_code not in (ExitCode.INTERRUPTED, ExitCode.BROKE_OFF):
         return ""
@@ -87,7 +87,7 @@ def closing_paragraph(run: ResultsRun, tests: list[TestOutcome], exit_code: int 
     return run.redactor.text("; ".join(parts))
 
 
-def print_results(console: Console, run: ResultsRun, tests: list[TestOutcome], details: dict[str, Detail],
+def print_results(console: Console, run: SummarisedRun, tests: list[TestOutcome], details: dict[str, Detail],
                   progress: Any) -> None:
     """The clause table, each failure's block, the run's notes (the tool's terminal)."""
     redact = run.redactor.text

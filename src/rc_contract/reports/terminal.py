@@ -25,7 +25,7 @@ from rc_contract.reports.outcomes import ERROR, FAILED, PASSED
 from rc_contract.reports.views import HeaderRun
 
 PLAIN_EVERY_S = 10.0  # a plain progress line at most this often (not a terminal)
-VERDICT_WORDS = {
+VERDICT_WORDS: dict[int, str] = {
     ExitCode.OK: "PASSED: every clause holds",
     ExitCode.FAILED: "FAILED: a clause does not hold",
     ExitCode.INTERRUPTED: "INTERRUPTED",
