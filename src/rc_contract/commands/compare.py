@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
+from rc_contract.commands.arguments import CommandParser
 from rc_contract.exit_codes import ExitCode
 from rc_contract.reports.compare import (
     ACCEPT_INCOMPLETE,
@@ -21,7 +21,7 @@ from rc_contract.reports.compare_markdown import markdown
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="rc-contract compare",
         description="What changed for visitors.info between two runs (e.g. before and after an "
                     "upgrade). Exit 1 when something breaking changed.",

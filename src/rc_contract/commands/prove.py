@@ -145,13 +145,13 @@ def write(report: dict[str, object], directory: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    import argparse
+    from rc_contract.commands.arguments import CommandParser, positive_int
 
-    parser = argparse.ArgumentParser(prog="rc-contract prove",
+    parser = CommandParser(prog="rc-contract prove",
                                      description="run the suite against every fault")
     parser.add_argument("--fault", action="append", help="only this fault (repeatable)")
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--fuzz-examples", type=int, default=PROOF_FUZZ_EXAMPLES)
+    parser.add_argument("--workers", type=positive_int, default=3)
+    parser.add_argument("--fuzz-examples", type=positive_int, default=PROOF_FUZZ_EXAMPLES)
     parser.add_argument("--report-dir", default=os.environ.get("RC_REPORT_DIR", "reports"))
     args = parser.parse_args(argv)
     if args.fault:

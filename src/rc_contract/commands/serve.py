@@ -8,9 +8,10 @@ import signal
 import sys
 import threading
 from types import FrameType
-from typing import NoReturn
 
+from rc_contract.commands.arguments import CommandParser, port_number, positive_int
 from rc_contract.configuration.settings import ConfigError, names, reference_limiter
+from rc_contract.exit_codes import ExitCode
 from rc_contract.reference.faults import UnknownFaultError, check_names
 from rc_contract.reference.ratelimit import DEFAULT_CALLS, DEFAULT_WINDOW_MS
 from rc_contract.reference.server import ReferenceServer
@@ -25,14 +26,8 @@ BEFORE_PERMISSION = "before-permission"  # PR #41970's order
 DEFAULT_PORT = 3000  # Rocket.Chat's own default
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # One line, no usage block: callers grep stderr.
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = CommandParser(
         prog=PROG,
         description="Run a reference Rocket.Chat server on 127.0.0.1 for the visitors.info "
         "contract suite.",
@@ -45,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--port",
-        type=int,
+        type=port_number,
         default=DEFAULT_PORT,
         help=f"port on 127.0.0.1 (0: a free port; default {DEFAULT_PORT})",
     )
@@ -78,13 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--rate-limit-calls",
-        type=int,
+        type=positive_int,
         default=DEFAULT_CALLS,
         help=f"calls per window (default {DEFAULT_CALLS})",
     )
     parser.add_argument(
         "--rate-limit-window-ms",
-        type=int,
+        type=positive_int,
         default=DEFAULT_WINDOW_MS,
         help=f"window length in ms (default {DEFAULT_WINDOW_MS})",
     )
@@ -182,5 +177,5 @@ def serve_main(argv: list[str] | None = None) -> int:
 
 
 def _fail(message: str) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    return 2
+    print(f"{PROG}: cannot start: {message}", file=sys.stderr)
+    return ExitCode.CANNOT_START

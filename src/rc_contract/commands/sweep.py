@@ -6,13 +6,14 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from rc_contract.commands.arguments import CommandParser
 from rc_contract.configuration.settings import SETTINGS, ConfigError, resolve
 from rc_contract.exit_codes import ExitCode
 from rc_contract.objects.sweep import Sweep
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="rc-contract sweep",
         description="Remove the objects an interrupted run left behind (from the ledger).",
     )

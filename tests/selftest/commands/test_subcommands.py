@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from rc_contract.configuration.paths import BUNDLED_DOCUMENT, project_root, spec_dir
 from rc_contract.reference import ReferenceServer
 from rc_contract.releases import supported_versions
@@ -67,3 +69,18 @@ def test_run_help_is_the_suite_s_own_options_first_and_brief():
     assert lines[0].startswith("usage: rc-contract run")
     assert "--rc-url" in result.stdout and "RC_TIMEOUT" in result.stdout
     assert "--help-pytest" in result.stdout and "Exit codes" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["sweep", "--bogus"], ["rc-contract sweep: cannot start: unknown argument --bogus",
+                            "`rc-contract sweep --help`"]),
+    (["sweep", "--rc-ur", "http://x"], ["unknown argument --rc-ur (did you mean --rc-url?)"]),
+    (["prove", "--workers", "0"], ["rc-contract prove: cannot start", "'0' is not at least 1"]),
+    (["prove", "--fuzz-example", "5"], ["did you mean --fuzz-examples?"]),
+    (["compare"], ["rc-contract compare: cannot start", "required: before, after"]),
+    (["compare", "a", "b", "--jsno"], ["did you mean --json?"]),
+    (["serve", "--port", "99999"], ["rc-contract serve: cannot start", "from 0 to 65535"]),
+])
+def test_a_bad_command_line_is_one_line_and_exit_4(args, words):
+    # argparse's own is a usage block and exit 2, the exit code of an interrupted run.
+    assert_cannot_start(_cli(*args), *words)

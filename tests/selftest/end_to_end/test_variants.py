@@ -91,4 +91,4 @@ def test_serve_lists_and_checks_variants():
     bad = subprocess.run([sys.executable, "-m", "rc_contract", "serve", "--port", "0",
                           "--variant", "no-such-variant"], capture_output=True, text=True,
                          timeout=60)
-    assert bad.returncode == 2 and "unknown variant(s): no-such-variant" in bad.stderr
+    assert bad.returncode == 4 and "unknown variant(s): no-such-variant" in bad.stderr

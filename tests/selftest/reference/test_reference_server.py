@@ -622,14 +622,16 @@ def busy_port() -> Iterator[int]:
     [
         (["--version", "7.0.0"], "unsupported Rocket.Chat version"),
         (["--fault", "no-such-fault"], "valid faults: auth-one-header-accepted"),
-        (["--port", "not-a-port"], "invalid int value"),
+        (["--port", "not-a-port"], "is not a whole number"),
+        (["--port", "70000"], "is not from 0 to 65535"),
+        (["--prot", "3000"], "did you mean --port?"),
         (["--port", "BUSY"], "cannot listen on 127.0.0.1"),
     ],
 )
 def test_cli_bad_arguments(args: list[str], needle: str, busy_port: int) -> None:
     proc = run_cli(*[str(busy_port) if a == "BUSY" else a for a in args])
     out, err = proc.communicate(timeout=10)
-    assert proc.returncode == 2 and out == ""
+    assert proc.returncode == 4 and out == ""
     assert len(err.strip().splitlines()) == 1 and needle in err, err
 
 
