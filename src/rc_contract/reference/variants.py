@@ -7,14 +7,11 @@ that keeps the contract, so the suite must pass against it.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from .hooks import HookChains, checked_names
 from .variant_behaviours import VARIANTS, Variant
-
-ENV_VARIANTS = "RC_REFERENCE_VARIANTS"
 
 
 class UnknownVariantError(ValueError):
@@ -28,10 +25,6 @@ def catalogue() -> dict[str, Variant]:
 
 def check_names(names: Iterable[str]) -> tuple[str, ...]:
     return checked_names(names, catalogue(), "variant", UnknownVariantError)
-
-
-def variants_from_env(environ: Mapping[str, str] = os.environ) -> tuple[str, ...]:
-    return check_names(environ.get(ENV_VARIANTS, "").split(","))
 
 
 class VariantSet(HookChains):

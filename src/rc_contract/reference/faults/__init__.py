@@ -7,8 +7,7 @@ catalogue in its order (the order of `serve --list-faults`, the docs and the pro
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from ..hooks import HookChains, checked_names
 from .registry import FAULTS, Fault
@@ -18,10 +17,7 @@ from .registry import FAULTS, Fault
 from . import auth, params, lookup, shape, token, external_ids, answers, target  # noqa: F401
 # isort: on
 
-ENV_FAULTS = "RC_REFERENCE_FAULTS"
-
-__all__ = ["ENV_FAULTS", "Fault", "FaultSet", "UnknownFaultError", "catalogue", "check_names",
-           "faults_from_env"]
+__all__ = ["Fault", "FaultSet", "UnknownFaultError", "catalogue", "check_names"]
 
 
 class UnknownFaultError(ValueError):
@@ -36,11 +32,6 @@ def catalogue() -> dict[str, Fault]:
 def check_names(names: Iterable[str]) -> tuple[str, ...]:
     """The names, de-duplicated; UnknownFaultError naming the valid ones otherwise."""
     return checked_names(names, catalogue(), "fault", UnknownFaultError)
-
-
-def faults_from_env(environ: Mapping[str, str] = os.environ) -> tuple[str, ...]:
-    """Fault names from RC_REFERENCE_FAULTS (comma-separated), checked."""
-    return check_names(environ.get(ENV_FAULTS, "").split(","))
 
 
 class FaultSet(HookChains):
