@@ -217,3 +217,14 @@ def test_a_later_release_candidate_served_on_its_own_passes_with_the_newer_line_
     assert "newer than the newest version the suite knows" in result.stdout
     assert {c["id"]: c["outcome"] for c in summary["clauses"]} == dict.fromkeys(
         (c["id"] for c in summary["clauses"]), "passed")
+
+
+def test_rc_fuzz_examples_sizes_the_generated_cases(tmp_path):
+    """RC_FUZZ_EXAMPLES reaches Hypothesis (through the profile the plugin loads)."""
+    sent = {}
+    for examples in (3, 30):
+        result = run_suite(tmp_path / str(examples), {"RC_FUZZ_EXAMPLES": str(examples)},
+                           "-k", "test_generated_requests")
+        assert result.exit_code == 0, result.stdout[-2000:] + result.stderr[-2000:]
+        sent[examples] = result.summary["fuzz_cases_run"]
+    assert sent[3] < 3 + 10 and sent[30] >= 30, sent
