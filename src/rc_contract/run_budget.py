@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rc_contract.configuration.paths import ENDPOINT
 from rc_contract.live.budget import COVERAGE_CASES, BudgetTooSmall, Window, plan_budget
@@ -17,9 +17,37 @@ from rc_contract.live.reference_process import TargetError
 from rc_contract.objects.visitors_and_users import VISITOR_PATH
 from rc_contract.run_setup import VISITOR_LABELS
 
+if TYPE_CHECKING:
+    from rc_contract.configuration.settings import Credentials, Settings
+    from rc_contract.live.budget import Budget
+    from rc_contract.live.ratelimit import RateLimitPlan
+    from rc_contract.live.reference_process import ReferenceProcess
+    from rc_contract.live.session import RCSession, Recorder
+
 
 class RunBudget:
     """Run's budget planning (the preflight plans it, the set-up re-checks it)."""
+
+    # What this planning reads or sets of Run: annotations only, the values are Run's
+    # fields (a base class that is not a dataclass adds no field).
+    settings: Settings
+    reference: ReferenceProcess | None
+    session: RCSession | None
+    unprivileged_given: Credentials | None
+    rate_limit: RateLimitPlan | None
+    budget: Budget | None
+    budget_clock: float
+    planned_hand_written: int
+    planned_boundaries: int
+    planned_generated_tests: int
+    planned_agent_reads: int
+    # Read by the progress line that progress_figures hands this run to.
+    planned_info_calls: int
+    recorder: Recorder
+
+    if TYPE_CHECKING:
+        # RunSetup's, which this planning calls.
+        def _needs_agent(self) -> bool: ...
 
     @property
     def info_route(self) -> str:

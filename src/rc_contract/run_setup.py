@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -24,6 +24,22 @@ from rc_contract.live.reference_process import TargetError
 from rc_contract.live.session import TransportError, json_object
 from rc_contract.objects.visitors_and_users import SetupError, User
 from rc_contract.releases import UnsupportedVersion
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rc_contract.configuration.settings import Settings
+    from rc_contract.contract import Catalogue, LoadedDocument
+    from rc_contract.contract.catalogue import Expectation
+    from rc_contract.live.budget import Budget, Window
+    from rc_contract.live.probe import DetectedVersion
+    from rc_contract.live.ratelimit import RateLimitPlan
+    from rc_contract.live.redact import Redactor
+    from rc_contract.live.reference_process import ReferenceProcess
+    from rc_contract.live.session import RCSession, Recorder
+    from rc_contract.objects.visitors_and_users import RunObjects
+    from rc_contract.releases import Releases
+    from rc_contract.versions import RCVersion
 
 # VI-PERM-403's question for a user without view-l-room (Rocket.Chat's own e2e test sends it).
 PERMISSION_PROBE_ID = "invalid"
@@ -42,6 +58,52 @@ DOCUMENT_KEPT_CHARACTERS = 100_000
 
 class RunSetup:
     """Run's start-up checks (see rc_contract.run.Run._start, which calls them in order)."""
+
+    # What these checks read or set of Run: annotations only, the values are Run's fields
+    # (a base class that is not a dataclass adds no field).
+    settings: Settings
+    notify: Callable[[str], None]
+    redactor: Redactor
+    recorder: Recorder
+    catalogue: Catalogue
+    releases: Releases
+    document: LoadedDocument
+    reference: ReferenceProcess | None
+    session: RCSession | None
+    auth: dict[str, str]
+    unprivileged_auth: dict[str, str]
+    detected: DetectedVersion | None
+    judged_by: RCVersion | None
+    version_notices: list[str]
+    server_document: ServerDocument | None
+    objects: RunObjects | None
+    external_ids_visitor: str | None
+    unprivileged_given: Credentials | None
+    agent_auth: dict[str, str]
+    agent_source: str
+    agent_missing: str
+    own_roles: set[str] | None
+    secrets: list[Secret]
+    setting_notices: list[str]
+    startup_visitors: list[tuple[str, str, requests.Response]]
+    rate_limit_bypass: bool | None
+    rate_limit: RateLimitPlan | None
+    planned_info_calls: int
+    budget: Budget | None
+
+    if TYPE_CHECKING:
+        # Run's own members (and RunBudget's) these checks call.
+        @property
+        def contract_version(self) -> RCVersion: ...
+
+        def expectations(self, clause_id: str, case: str = ...) -> list[Expectation]: ...
+
+        def ask(self, query: str | None = None, *, params: dict[str, Any] | None = None,
+                headers: dict[str, str] | None = None) -> requests.Response: ...
+
+        def info_window(self) -> Window | None: ...
+
+        def _plan_budget(self) -> None: ...
 
     def _know_secrets(self, credentials: Credentials) -> None:
         """The account's secrets, by kind: a hit in an answer names the kind, never the value."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import ssl
 import subprocess
@@ -115,6 +116,8 @@ class SecretNotes:
 
     def __init__(self, server: ReferenceServer) -> None:
         self.values: set[str] = {ADMIN_PASSWORD}
+        # The random ones (auth and visitor tokens): not even their first characters may show.
+        self.tokens: set[str] = set()
         handle = server.app.handle
 
         def noting(request: Request) -> Response:
@@ -132,11 +135,13 @@ class SecretNotes:
             token = (response.body.get("data") or {}).get("authToken")
             if token:
                 self.values.add(token)
+                self.tokens.add(token)
         elif key == "POST /api/v1/users.create":
             self.values.add(body["password"])
         elif key == "POST /api/v1/livechat/visitor":
             visitor = body["visitor"]
             self.values.update(str(visitor[k]) for k in ("token", "name", "email") if k in visitor)
+            self.tokens.add(str(visitor["token"]))
             if "phone" in visitor:
                 # The digits alone also catch an encoded "+" (%2B) in front of them.
                 self.values.update({visitor["phone"], visitor["phone"].lstrip("+")})
@@ -146,15 +151,42 @@ class SecretNotes:
         return found | {v.lower() for v in found}
 
 
-def leaks(report_dir: Path, result: subprocess.CompletedProcess[str],
-          needles: set[str]) -> list[str]:
-    """Which output (stdout, stderr, a file of the report directory) holds which secret."""
+def _outputs(report_dir: Path, result: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    """stdout, stderr and every file of the report directory, by name."""
     outputs = {"stdout": result.stdout, "stderr": result.stderr}
     for path in sorted(report_dir.rglob("*")):
         if path.is_file():
             outputs[path.name] = path.read_text("utf-8", errors="replace")
+    return outputs
+
+
+def leaks(report_dir: Path, result: subprocess.CompletedProcess[str],
+          needles: set[str]) -> list[str]:
+    """Which output (stdout, stderr, a file of the report directory) holds which secret."""
     return [f"{name} holds a secret ({needle[:3]}...)"
-            for name, text in outputs.items() for needle in sorted(needles) if needle in text]
+            for name, text in _outputs(report_dir, result).items()
+            for needle in sorted(needles) if needle in text]
+
+
+# A repr that pytest or Schemathesis shortened: "'rcct79...'", or "...9f3a'" (a middle cut).
+_ELLIPSIS = re.compile(r"\.\.\.|\u2026")
+SHORTENED_FROM = 6
+
+
+def shortened_leaks(report_dir: Path, result: subprocess.CompletedProcess[str],
+                    tokens: set[str]) -> list[str]:
+    """Which output shows SHORTENED_FROM or more of a token's first characters just before
+    an ellipsis, or of its last ones just after."""
+    found = []
+    for name, text in _outputs(report_dir, result).items():
+        for cut in _ELLIPSIS.finditer(text):
+            before, after = text[:cut.start()], text[cut.end():]
+            for token in sorted(tokens):
+                if any(before.endswith(token[:k]) or after.startswith(token[-k:])
+                       for k in range(SHORTENED_FROM, len(token))):
+                    found.append(f"{name} holds a shortened token ({token[:3]}...) at "
+                                 f"{cut.start()}")
+    return found
 
 
 def self_signed_tls(directory: Path, ip_san: bool = True) -> tuple[ssl.SSLContext, Path]:

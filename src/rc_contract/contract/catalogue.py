@@ -19,8 +19,9 @@ from rc_contract.versions import RCVersion, VersionRange
 SOURCES = {"docs", "server"}
 EVIDENCE_LEVELS = ("verified", "inferred", "unknown")
 DEFAULT_CASE = "default"
-# Named behaviours an expectation may give instead of an exact answer.
-BEHAVIOURS = ("token", "array_form")
+# The keys by which an expectation names a behaviour ("token": "absent") instead of
+# giving status and body.
+NAMED_BEHAVIOUR_KEYS = ("token", "array_form")
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,9 @@ def parse_evidence(raw: Any, where: str) -> Evidence:
 
 def _expectation(clause_id: str, index: int, e: dict[str, Any]) -> Expectation:
     where = f"{clause_id} expect[{index}]"
-    behaviours = [(name, str(e[name])) for name in BEHAVIOURS if name in e]
+    behaviours = [(name, str(e[name])) for name in NAMED_BEHAVIOUR_KEYS if name in e]
     if ("status" in e) == bool(behaviours) or len(behaviours) > 1:
-        raise ValueError(f"{where}: give either status and body, or one of {BEHAVIOURS}")
+        raise ValueError(f"{where}: give either status and body, or one of {NAMED_BEHAVIOUR_KEYS}")
     return Expectation(
         versions=VersionRange(str(e["versions"])),
         evidence=parse_evidence(e.get("evidence"), where),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import ipaddress
 import secrets
@@ -160,20 +161,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.flush_headers()
 
 
-_date_cache: tuple[int, str] = (0, "")
-
-
 def headers_value(headers: Headers, name: str) -> str:
     return str(headers.get(name, "") or "").lower()
 
 
 def _http_date() -> str:
     """The Date header, formatted at most once a second."""
-    global _date_cache
-    now = int(time.time())
-    if _date_cache[0] != now:
-        _date_cache = (now, formatdate(now, usegmt=True))
-    return _date_cache[1]
+    return _http_date_of(int(time.time()))
+
+
+# Two: the threads answering across a second's turn ask for both seconds.
+@functools.lru_cache(maxsize=2)
+def _http_date_of(second: int) -> str:
+    return formatdate(second, usegmt=True)
 
 
 class _HTTPServer(ThreadingHTTPServer):

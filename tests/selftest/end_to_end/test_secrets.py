@@ -6,7 +6,8 @@ password of the user the run creates, and the token, name, email and phone of
 every visitor registered. Then every file of the report directory, stdout and
 stderr are searched for them. One run is clean; one runs against faults that
 put the token and the personal values into failure messages and assertion
-reprs, so those are searched too.
+reprs, so those are searched too, as are the reprs pytest shortens ('rcct79...'):
+no token's first (or last) characters show against the ellipsis.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..servers import (
     leaks,
     left_behind,
     run_to_end,
+    shortened_leaks,
     suite_env,
 )
 
@@ -37,7 +39,7 @@ RUN_TIMEOUT_S = 120
 # Each puts secrets or personal values where a failure message would quote them.
 LEAKY_FAULTS = ["token-beside-visitor", "ok-name-truncated", "ok-phone-string",
                 "ok-emails-item-key", "token-base64-etag", "token-in-status-reason",
-                "token-in-set-cookie"]
+                "token-in-set-cookie", "token-returned"]
 
 
 @pytest.mark.parametrize("faults", [[], LEAKY_FAULTS], ids=["clean", "leaky-faults"])
@@ -49,6 +51,8 @@ def test_no_secret_in_any_output(tmp_path, faults):
             else {}
         result = run_to_end(suite_env(tmp_path, server.url, **extra), RUN_TIMEOUT_S)
         left = left_behind(server)
+        # The seeded visitors' tokens, which a fault may return too, are no less secret.
+        tokens = notes.tokens | {v["token"] for v in server.state.enabled_visitors()}
     assert result.returncode == (1 if faults else 0), result.stdout[-3000:] + result.stderr
     needles = notes.needles()
     # What was noted: both passwords (or the created user's), 2 logins, 3 visitors' 4 values.
@@ -62,6 +66,8 @@ def test_no_secret_in_any_output(tmp_path, faults):
     assert {"junit.xml", "report.html", "summary.json", "summary.md", "traffic.har",
             "ledger.jsonl"} <= files
     assert leaks(tmp_path, result, needles) == []
+    assert leaks(tmp_path, result, tokens) == []
+    assert shortened_leaks(tmp_path, result, tokens) == []
     if faults:
         _failures_can_be_acted_on(tmp_path, result)
     assert_nothing_left(left, [PLAIN[0]])
