@@ -31,7 +31,7 @@ class Outcome(StrEnum):
         return Outcome.SKIPPED if self in (Outcome.NOT_SENT, Outcome.NOT_ASSERTED) else self
 
 
-class OutcomeSkip(pytest.skip.Exception):  # type: ignore[name-defined, misc]
+class OutcomeSkip(pytest.skip.Exception):  # type: ignore[name-defined]
     """A skip that carries its outcome. ``label`` leads the text JUnit and the terminal show."""
 
     __module__ = "builtins"  # as pytest's own Skipped, for the same short text

@@ -104,7 +104,7 @@ def _line(raw: dict[str, Any]) -> Line:
         line=(major, minor),
         newest_patch=RCVersion.parse(str(newest)) if newest else None,
         support=str(raw.get("support", "")),
-        release_candidates=tuple(candidates) if candidates else None,  # type: ignore[arg-type]
+        release_candidates=tuple(candidates) if candidates else None,
     )
 
 

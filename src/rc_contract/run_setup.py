@@ -166,7 +166,7 @@ class RunSetup:
         if (last is None or not last.path.endswith(DOCS_PATH) or not isinstance(body, dict)
                 or len(last.body) <= DOCUMENT_KEPT_CHARACTERS):
             return
-        paths = body.get("paths") if isinstance(body.get("paths"), dict) else {}
+        paths = body["paths"] if isinstance(body.get("paths"), dict) else {}
         last.body = json.dumps({
             "rc-contract": f"kept only {ENDPOINT} of this {len(last.body)}-character document",
             **{k: v for k, v in body.items() if k != "paths"},
@@ -350,7 +350,7 @@ class RunSetup:
         visitor = body.get("visitor")
         whole = (response.status_code == 200 and body.get("success") is True
                  and isinstance(visitor, dict) and visitor.get("_id") == given)
-        if whole and visitor.get("externalIds"):
+        if whole and isinstance(visitor, dict) and visitor.get("externalIds"):
             return
         wrong_setting = None
         if whole:

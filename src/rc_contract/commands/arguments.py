@@ -19,7 +19,8 @@ class CommandParser(argparse.ArgumentParser):
     Options are taken whole: an abbreviation (``--rc-ur``) is a typo, as it is for ``run``."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, allow_abbrev=False, **kwargs)
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
     def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                    namespace: Any = None) -> argparse.Namespace:
