@@ -27,7 +27,6 @@ from rc_contract.exit_codes import ExitCode
 from rc_contract.live import interrupts
 from rc_contract.live.planning import clauses as clauses_of
 from rc_contract.live.planning import (
-    generated_calls,
     is_budgeted,
     is_fuzz,
     is_generated,
@@ -179,21 +178,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     if state.console is not None:
         state.console.total = len(session.items)
-    state.run = Run(state.settings, notify=notify, open_runs=_open_runs(session.config))
     planned = planned_info_calls(session.items, state.settings.fuzz_examples)
-    state.run.planned_info_calls = planned.total
-    state.run.planned_hand_written = planned.hand_written
-    state.run.planned_boundaries = planned.boundaries
-    state.run.planned_generated_tests = planned.generated_tests
-    state.run.planned_agent_reads = planned.agent_reads
+    state.run = Run(state.settings, notify=notify, open_runs=_open_runs(session.config),
+                    planned=planned, planned_info_calls=planned.total)
     try:
         state.run.start()
     except StartError as exc:
         _cannot_start(session, state, str(exc))
     run = state.run
-    if run.budget is not None:
-        # What the plan expects the generated test to send; sized for good when it starts.
-        run.planned_info_calls = planned.fixed + generated_calls(run.budget.estimated_examples)
     if run.rate_limit is not None and not run.rate_limit.bypass and run.session is not None:
         _show_progress(state, reporter, capture)
     if state.console is not None:

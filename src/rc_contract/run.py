@@ -29,6 +29,7 @@ from rc_contract.live.answers import Answer as KeptAnswer
 from rc_contract.live.answers import AnswerMemo
 from rc_contract.live.breaker import CLEANUP_TIMEOUT_S, INTERRUPTED_TIMEOUT_S, Breakdown
 from rc_contract.live.budget import Budget, process_started_at
+from rc_contract.live.planning import PlannedCalls
 from rc_contract.live.probe import DetectedVersion, detect_version, login, logout
 from rc_contract.live.ratelimit import RateLimitPlan
 from rc_contract.live.redact import Redactor
@@ -120,13 +121,10 @@ class Run(RunSetup, RunBudget):
     startup_visitors: list[tuple[str, str, requests.Response]] = field(default_factory=list)
     rate_limit_bypass: bool | None = None
     rate_limit: RateLimitPlan | None = None
-    # visitors.info calls the collected cases will send (set by the plugin before start):
-    # all of them, those of the hand-written clauses, those of VI-FUZZ's boundary queries.
+    # visitors.info calls the collected cases will send, by kind (given by the plugin),
+    # and all of them as the plan now expects (re-sized once the budget is planned).
+    planned: PlannedCalls = field(default_factory=lambda: PlannedCalls(0, 0, 1, 0))
     planned_info_calls: int = 0
-    planned_hand_written: int = 0
-    planned_boundaries: int = 0
-    planned_generated_tests: int = 1
-    planned_agent_reads: int = 0
     budget: Budget | None = None
     # VI-FUZZ's generated cases judged, and those not sent for the budget.
     fuzz_cases_run: int = 0

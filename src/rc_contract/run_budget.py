@@ -12,7 +12,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from rc_contract.configuration.paths import ENDPOINT
-from rc_contract.live.budget import COVERAGE_CASES, BudgetTooSmall, Window, plan_budget
+from rc_contract.live.budget import BudgetTooSmall, Window, plan_budget
+from rc_contract.live.planning import PlannedCalls, generated_calls
 from rc_contract.live.reference_process import TargetError
 from rc_contract.objects.visitors_and_users import VISITOR_PATH
 from rc_contract.run_setup import VISITOR_LABELS
@@ -37,10 +38,7 @@ class RunBudget:
     rate_limit: RateLimitPlan | None
     budget: Budget | None
     budget_clock: float
-    planned_hand_written: int
-    planned_boundaries: int
-    planned_generated_tests: int
-    planned_agent_reads: int
+    planned: PlannedCalls
     # Read by the progress line that progress_figures hands this run to.
     planned_info_calls: int
     recorder: Recorder
@@ -96,8 +94,9 @@ class RunBudget:
         # check is VI-PERM-403's first case, RC_EXTERNAL_IDS_VISITOR's its clause's case):
         # planned with the cases. The livechat-agent's read costs nothing when the account
         # is that agent: VI-OK-SHAPE's answer serves.
-        before_fuzz = self.planned_hand_written
-        boundaries = self.planned_boundaries - (0 if self._needs_agent() else self.planned_agent_reads)
+        planned = self.planned
+        before_fuzz = planned.hand_written
+        boundaries = planned.boundaries - (0 if self._needs_agent() else planned.agent_reads)
         try:
             self.budget = plan_budget(
                 self.settings.time_budget_s, self.budget_clock, window, time.time(),
@@ -109,13 +108,14 @@ class RunBudget:
         budget = self.budget
         # The preflight, then what is to come, as far as it fits before the deadline: the
         # generated cases as the plan expects them.
-        generated = self.planned_generated_tests * (
-            budget.estimated_examples + COVERAGE_CASES if budget.estimated_examples else 0)
+        generated = planned.generated_tests * generated_calls(budget.estimated_examples)
         to_come = before_fuzz + boundaries + generated
         budget.planned_calls[self.info_route] = 1 + min(to_come, window.fit(time.time(),
                                                                             budget.deadline))
         assert self.session is not None
         self.session.pacer.deadline, self.session.pacer.budget_s = budget.deadline, budget.seconds
+        # What the plan expects the generated test to send; sized for good when it starts.
+        self.planned_info_calls = planned.fixed + generated_calls(budget.estimated_examples)
 
     def _unprivileged_is_given(self) -> bool:
         return bool(self.unprivileged_given or self.settings.unprivileged)
@@ -149,7 +149,7 @@ class RunBudget:
             return
         # The externalIds check already asked its case's question.
         asked = 1 if self.settings.external_ids_visitor else 0
-        last = window.send_times(time.time(), max(self.planned_hand_written - asked, 0))
+        last = window.send_times(time.time(), max(self.planned.hand_written - asked, 0))
         if not self.budget.allows(last):
             late = last - self.budget.deadline
             raise TargetError(
