@@ -11,7 +11,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -38,6 +38,8 @@ from rc_contract.reports import failure, recording, results, summary, terminal
 from rc_contract.reports.outcomes import ERROR, FAILED, SKIPPED, TestOutcome
 from rc_contract.run import OpenRuns, Run, StartError
 
+if TYPE_CHECKING:
+    from rc_contract.live.progress import Progress
 
 class State:
     """What the plugin keeps for one pytest session."""
@@ -54,7 +56,7 @@ class State:
         self.report_dir: Path | None = None
         # The exit code the reports were written with (None: not written by this run).
         self.exit_code: int | None = None
-        self.progress: Any = None
+        self.progress: Progress | None = None  # the limiter's waits, on a limited server
         # The tool's own terminal (None: pytest's, with --debug or -v, or not a contract run).
         self.console: terminal.Console | None = None
         self.details: dict[str, failure.Detail] = {}
@@ -253,14 +255,14 @@ def _show_progress(state: State, reporter: Any, capture: Any) -> None:
             if wait_left <= 0:
                 console.wait("")
                 return
-            f = state.progress.figures()
+            f = progress.figures()
             left = f["eta_s"]
             console.wait(f"waiting {wait_left:.0f} s for the limiter, "
                          f"{f['requests_done']}/{f['requests_planned']} counted requests, "
                          f"about {int(left) // 60}:{int(left) % 60:02d} left")
 
-        state.progress = Progress(run, plain, redraw if console.tty else None)
-        run.session.pacer.on_wait = state.progress.on_wait
+        progress = state.progress = Progress(run, plain, redraw if console.tty else None)
+        run.session.pacer.on_wait = progress.on_wait
         return
     if reporter is None:
         return
