@@ -34,6 +34,12 @@ def add_account(server: ReferenceServer, username: str, password: str, roles: li
     server.state.create_user(username, username, f"{username}@example.invalid", password, roles)
 
 
+def add_ci_accounts(server: ReferenceServer) -> None:
+    """The accounts of a CI job on a limited server: AGENT (livechat-agent) and PLAIN (user)."""
+    add_account(server, *AGENT, ["livechat-agent"])
+    add_account(server, *PLAIN, ["user"])
+
+
 def left_behind(server: ReferenceServer) -> dict[str, Any]:
     """Users and visitors created through the API and not removed (seeded ones excluded)."""
     return requests.get(f"{server.url}/_reference/objects", timeout=5).json()
@@ -47,6 +53,12 @@ def suite_env(report_dir: Path, url: str, user: str = "admin", password: str = A
                 "RC_REPORT_DIR": str(report_dir), "RC_FUZZ_EXAMPLES": "5"})
     env.update(extra)
     return env
+
+
+def agent_env(report_dir: Path, url: str, **extra: str) -> dict[str, str]:
+    """suite_env for a run as AGENT, with PLAIN as the unprivileged user (add_ci_accounts)."""
+    return suite_env(report_dir, url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
+                     RC_UNPRIVILEGED_PASSWORD=PLAIN[1], **extra)
 
 
 def start_suite(env: dict[str, str], *args: str) -> subprocess.Popen[str]:

@@ -22,7 +22,17 @@ from rc_contract.leaks import Secret
 from rc_contract.reference import SEEDED_EXTERNAL_IDS_VISITOR_ID, ReferenceServer
 
 from ..helpers import assert_cannot_start, assert_nothing_left
-from ..servers import ADMIN_PASSWORD, AGENT, PLAIN, add_account, left_behind, run_to_end, suite_env
+from ..servers import (
+    ADMIN_PASSWORD,
+    AGENT,
+    PLAIN,
+    add_account,
+    add_ci_accounts,
+    agent_env,
+    left_behind,
+    run_to_end,
+    suite_env,
+)
 
 MANAGER = ("ci-manager", "selftest-manager-pw-67")  # livechat-manager: view-l-room, no create-user
 
@@ -127,10 +137,8 @@ def test_without_an_agent_that_half_is_not_judged(tmp_path):
 
 def test_the_run_account_that_is_an_agent_serves_as_the_agent(tmp_path):
     with ReferenceServer(admin_password=ADMIN_PASSWORD) as server:
-        add_account(server, *AGENT, ["livechat-agent"])
-        add_account(server, *PLAIN, ["user"])
-        result = run_to_end(suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
-                                      RC_UNPRIVILEGED_PASSWORD=PLAIN[1]))
+        add_ci_accounts(server)
+        result = run_to_end(agent_env(tmp_path, server.url))
     assert result.returncode == 0, _output(result)[-3000:]
     assert _tests(tmp_path, "VI-PERM-403")["test_view_l_room_alone_is_enough"] == "passed"
 

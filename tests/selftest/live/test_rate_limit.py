@@ -38,7 +38,8 @@ from ..servers import (
     ADMIN_PASSWORD,
     AGENT,
     PLAIN,
-    add_account,
+    add_ci_accounts,
+    agent_env,
     left_behind,
     run_to_end,
     start_suite,
@@ -62,8 +63,7 @@ def _limited_server(limiter_first: bool = False, window_ms: int = WINDOW_MS,
     server = ReferenceServer(version="9.0.0", admin_password=ADMIN_PASSWORD, rate_limit=True,
                              rate_limit_calls=CALLS, rate_limit_window_ms=window_ms,
                              limiter_first=limiter_first, variants=variants)
-    add_account(server, *AGENT, ["livechat-agent"])
-    add_account(server, *PLAIN, ["user"])
+    add_ci_accounts(server)
     return server
 
 
@@ -112,8 +112,7 @@ def test_limited_account_passes_pacing_itself_and_absorbing_429s(tmp_path, limit
     """Either order of limiter and permission check (PR #41970's proposal counts the 403s)."""
     with _limited_server(limiter_first) as server:
         other = _OtherClient(server, before_calls={1, 25})
-        env = suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
-                        RC_UNPRIVILEGED_PASSWORD=PLAIN[1])
+        env = agent_env(tmp_path, server.url)
         code, stdout, stderr = _run(env)
         left = left_behind(server)
         stats = server.app.stats()
@@ -162,8 +161,7 @@ def test_403_probe_answered_429_is_waited_out_not_judged(tmp_path):
     before the first 403 probe, which meets a 429; it is waited out and sent again."""
     with _limited_server(limiter_first=True) as server:
         _OtherClient(server, before_calls={1}, of_user=PLAIN[0])
-        env = suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
-                        RC_UNPRIVILEGED_PASSWORD=PLAIN[1])
+        env = agent_env(tmp_path, server.url)
         code, stdout, stderr = _run(env)
     assert code == 0, stdout[-4000:] + stderr[-2000:]
     summary = _summary(tmp_path)
@@ -217,8 +215,7 @@ def test_the_plan_counts_every_counted_call(tmp_path, limiter_first):
     shared with the unprivileged user's check). The hand-written clauses only: no
     generated case to estimate."""
     with _limited_server(limiter_first) as server:
-        env = suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
-                        RC_UNPRIVILEGED_PASSWORD=PLAIN[1], RC_TIME_BUDGET="60",
+        env = agent_env(tmp_path, server.url, RC_TIME_BUDGET="60",
                         RC_EXTERNAL_IDS_VISITOR=SEEDED_EXTERNAL_IDS_VISITOR_ID)
         process = start_suite(env, "--ignore", "tests/contract/test_fuzz.py")
         stdout, stderr = process.communicate(timeout=RUN_TIMEOUT_S)
@@ -246,8 +243,7 @@ def test_time_budget_sizes_the_fuzzing_and_holds(tmp_path, limiter_first, varian
     behind a proxy's path prefix, where the limiter's route carries the prefix)."""
     budget, window_ms = 20, 3000
     with _limited_server(limiter_first, window_ms=window_ms, variants=variants) as server:
-        env = suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
-                        RC_UNPRIVILEGED_PASSWORD=PLAIN[1], RC_FUZZ_EXAMPLES="50",
+        env = agent_env(tmp_path, server.url, RC_FUZZ_EXAMPLES="50",
                         RC_TIME_BUDGET=str(budget))
         started = time.monotonic()
         code, stdout, stderr = _run(env)
@@ -279,8 +275,7 @@ def test_time_budget_sizes_the_fuzzing_and_holds(tmp_path, limiter_first, varian
 
 def test_budget_too_small_for_the_hand_written_clauses_is_exit_4(tmp_path):
     with _limited_server(window_ms=60_000) as server:
-        env = suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
-                        RC_UNPRIVILEGED_PASSWORD=PLAIN[1], RC_TIME_BUDGET="30")
+        env = agent_env(tmp_path, server.url, RC_TIME_BUDGET="30")
         code, stdout, stderr = _run(env)
         left = left_behind(server)
     line = assert_cannot_start((code, stdout, stderr),
@@ -297,14 +292,12 @@ def test_a_setup_wait_past_the_deadline_is_exit_4_and_leaves_nothing(tmp_path):
     it registered, rather than overrun the budget."""
     server = ReferenceServer(version="9.0.0", admin_password=ADMIN_PASSWORD, rate_limit=True,
                              rate_limit_calls=100, rate_limit_window_ms=60_000)
-    add_account(server, *AGENT, ["livechat-agent"])
-    add_account(server, *PLAIN, ["user"])
+    add_ci_accounts(server)
     with server:
         for n in range(4):  # one call is left in the window: the second registration waits
             requests.post(f"{server.url}/api/v1/livechat/visitor", timeout=5,
                           json={"visitor": {"token": f"other-client-{n}"}}).raise_for_status()
-        env = suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
-                        RC_UNPRIVILEGED_PASSWORD=PLAIN[1], RC_TIME_BUDGET="40")
+        env = agent_env(tmp_path, server.url, RC_TIME_BUDGET="40")
         started = time.monotonic()
         code, stdout, stderr = _run(env)
         wall = time.monotonic() - started
@@ -321,12 +314,10 @@ def test_a_wait_past_the_deadline_mid_run_is_not_made(tmp_path):
     the run ends within its budget, removes what it created and says so."""
     server = ReferenceServer(version="9.0.0", admin_password=ADMIN_PASSWORD, rate_limit=True,
                              rate_limit_calls=100, rate_limit_window_ms=60_000)
-    add_account(server, *AGENT, ["livechat-agent"])
-    add_account(server, *PLAIN, ["user"])
+    add_ci_accounts(server)
     with server:
         _OtherClient(server, before_calls={12}, of_user=AGENT[0], window_calls=100)
-        env = suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
-                        RC_UNPRIVILEGED_PASSWORD=PLAIN[1], RC_TIME_BUDGET="30")
+        env = agent_env(tmp_path, server.url, RC_TIME_BUDGET="30")
         started = time.monotonic()
         code, stdout, stderr = _run(env)
         wall = time.monotonic() - started
@@ -448,11 +439,9 @@ def test_rocket_chat_default_limits_fit_the_default_budget(tmp_path, limiter_fir
     (50 examples, RC_TIME_BUDGET unset): every clause judged, within the 180 s budget."""
     server = ReferenceServer(version="9.0.0", admin_password=ADMIN_PASSWORD, rate_limit=True,
                              limiter_first=limiter_first)
-    add_account(server, *AGENT, ["livechat-agent"])
-    add_account(server, *PLAIN, ["user"])
+    add_ci_accounts(server)
     with server:
-        env = suite_env(tmp_path, server.url, *AGENT, RC_UNPRIVILEGED_USER=PLAIN[0],
-                        RC_UNPRIVILEGED_PASSWORD=PLAIN[1], RC_FUZZ_EXAMPLES="50",
+        env = agent_env(tmp_path, server.url, RC_FUZZ_EXAMPLES="50",
                         RC_EXTERNAL_IDS_VISITOR=SEEDED_EXTERNAL_IDS_VISITOR_ID)
         started = time.monotonic()
         result = run_to_end(env, timeout=600)
