@@ -127,12 +127,12 @@ def _registered_ids(run: FuzzingRun | None) -> list[str]:
 def placeholders(run: FuzzingRun | None, removed: str = "") -> dict[str, str]:
     """The templates' placeholders, filled from the run's visitors (see KNOWN_TEMPLATES)."""
     ids = _registered_ids(run)
-    return {**near_misses.placeholders(ids[0], removed), "{known_other}": ids[min(1, len(ids) - 1)],
-            "{long}": "v" * LONG_ID_LENGTH}
+    return {**near_misses.placeholders(ids[0], removed), "{known_other}": ids[min(1, len(ids) - 1)]}
 
 
 def _filled(case: Any, run: FuzzingRun) -> None:
-    """The generated case's templates, filled in place before it is sent or recalled."""
+    """A generated case's templates, filled in place before it is sent or recalled (a
+    boundary query is filled when it is made: boundary_query)."""
     if not case.query:
         return
     fill = placeholders(run)
@@ -208,6 +208,7 @@ class BudgetSpent(Exception):
 
 def call_and_check(case: Any, run: FuzzingRun) -> None:
     """One generated case; on a limited server, only while it fits the time budget."""
+    _filled(case, run)
     try:
         _call_and_check(case, run)
     except BudgetSpent:
@@ -223,7 +224,6 @@ def call_and_check(case: Any, run: FuzzingRun) -> None:
 
 def _call_and_check(case: Any, run: FuzzingRun) -> None:
     """Send the case (or take the run's answer to the same question) and check the answer."""
-    _filled(case, run)
     sent = case.as_transport_kwargs(base_url=run.url, headers=dict(run.auth))
     asked = question(sent["method"], sent["url"], sent.get("params"), sent.get("headers"))
     known = run.recall(asked)
@@ -266,7 +266,6 @@ def _schemathesis_response(exchange: Any) -> Any:
     )
 
 
-
 def _generic_parameters() -> dict[str, tuple[str, str]]:
     """spec/fuzz-boundaries.yaml's generic parameters: boundary name -> (parameter, value)."""
     found = {}
@@ -290,7 +289,7 @@ def boundary_query(template: dict[str, Any], run: FuzzingRun | None, repeat: int
     text = json.dumps(template)
     # The removed visitor is removed on first use (also by VI-NOT-FOUND's own case).
     removed = run.removed_visitor().id if run and "{removed}" in text else ""
-    fill = placeholders(run, removed)
+    fill = {**placeholders(run, removed), "{long}": "v" * LONG_ID_LENGTH}
 
     def expand(value: str) -> str:
         return near_misses.expand(value, fill)
