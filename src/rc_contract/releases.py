@@ -134,13 +134,20 @@ FEATURED = ("8.3.3", "8.4.1", "8.5.5", "8.6.4", "8.7.1", "8.8.2", "8.9.0", "9.0.
 
 
 def supported_versions() -> list[str]:
-    """Human-readable list for help and error messages."""
-    later = [
-        f"{line.name}.0-rc.{line.release_candidates[0]}..rc.{line.release_candidates[1]}"
-        for line in load_releases().beyond
-        if line.release_candidates
-    ]
-    return [*FEATURED[:-2], "9.0.0-rc.1..rc.8", FEATURED[-1], *later]
+    """Human-readable list for help and error messages: the featured releases, each line's
+    release candidates as one range before the line's release, then the later lines'."""
+    releases = load_releases()
+    ranges = {line.name: f"{line.name}.0-rc.{line.release_candidates[0]}..rc.{line.release_candidates[1]}"
+              for line in releases.lines + releases.beyond if line.release_candidates}
+    named: list[str] = []
+    for featured in FEATURED:
+        version = RCVersion.parse(featured)
+        if version.prerelease:
+            continue  # within its line's range
+        line = releases.line(version)
+        range_ = ranges.pop(line.name, None) if line else None
+        named += [range_, featured] if range_ else [featured]
+    return named + list(ranges.values())
 
 
 def emulated_versions() -> list[RCVersion]:
