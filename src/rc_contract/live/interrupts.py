@@ -49,7 +49,8 @@ class _Flags:
 
 FLAGS = _Flags()
 
-# Back to the start of the terminal's line and erase it (the progress line, if drawn).
+# Back to the start of the terminal's line and erase it: what the progress line drew
+# (reports/terminal.py draws it with the same escape).
 CLEAR_LINE = "\r\x1b[K"
 
 

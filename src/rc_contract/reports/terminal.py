@@ -21,6 +21,7 @@ from typing import IO, Any, Protocol
 import pytest
 
 from rc_contract.exit_codes import ExitCode
+from rc_contract.live.interrupts import CLEAR_LINE
 from rc_contract.reports.outcomes import ERROR, FAILED, PASSED
 from rc_contract.reports.views import HeaderRun
 
@@ -111,7 +112,7 @@ class Console:
 
     def _clear(self) -> None:
         if self._drawn:
-            self.stream.write("\r\x1b[K")
+            self.stream.write(CLEAR_LINE)
             self._drawn = False
 
     def line(self, text: str = "", err: bool = False) -> None:
@@ -163,7 +164,7 @@ class Console:
         most = self.width() - 1  # the last column would wrap on some terminals
         if len(text) > most:
             text = text[:most - 3] + "..."
-        self.stream.write("\r" + text + "\x1b[K")
+        self.stream.write(CLEAR_LINE + text)
         self.stream.flush()
         self._drawn = True
 
